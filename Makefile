@@ -1,0 +1,79 @@
+# The shop: a shared library, six CGI binaries, the Stripe emulator, the seed tool and the tests.
+# `make SANITIZER=address,undefined` builds everything with sanitizers; `make valgrind` runs the
+# unit tests under valgrind. Build output other than cgi-bin/ goes to build/.
+
+CC      ?= cc
+B       := build
+PKGS    := libcurl libcjson libsodium libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+           -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter \
+           -fstack-protector-strong -MMD -MP -Isrc/lib $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+ifdef SANITIZER
+CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZER)
+endif
+
+CGI       := products register login checkout webhook orders
+CGI_BIN   := $(CGI:%=cgi-bin/%)
+LIB_OBJ   := $(patsubst src/%.c,$(B)/%.o,$(wildcard src/lib/*.c))
+EMU_OBJ   := $(patsubst src/%.c,$(B)/%.o,$(wildcard src/emu/*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+all: $(CGI_BIN) $(B)/stripe-emu $(B)/seed
+
+$(B)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libshop.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+cgi-bin/%: $(B)/cgi/%.o $(B)/libshop.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(LDLIBS)
+
+$(B)/stripe-emu: $(EMU_OBJ) $(B)/libshop.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/seed: $(B)/tools/seed.o $(B)/libshop.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libshop.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(LDLIBS)
+
+deps:
+	sh src/scripts/deps.sh
+
+run: all
+	sh src/scripts/run.sh
+
+stop:
+	sh src/scripts/stop.sh
+
+seed: all
+	sh src/scripts/seed.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+valgrind: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full $$t; done
+
+test: all unit
+	sh tests/run-all.sh
+
+bench: all
+	sh tests/bench.sh
+
+clean:
+	rm -rf $(B) $(CGI_BIN)
+
+.PHONY: all deps run stop seed unit valgrind test bench clean
+.SECONDARY:
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
