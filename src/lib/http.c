@@ -240,6 +240,8 @@ http_main(const char *prog, const struct route *routes, size_t nroutes, size_t m
 			LOG("handler for %s answered nothing", req.method_name);
 			http_send_failure(SHOP_ERR_IO);
 		}
+		if (req.body != NULL)
+			sodium_memzero(req.body, req.body_len);	/* may hold a password */
 		free(req.body);
 		req.body = NULL;
 	}

@@ -166,3 +166,15 @@ orders_fulfil(const struct config *cfg, const cJSON *session, cJSON **order)
 	cJSON_Delete(user);
 	return e;
 }
+
+cJSON *
+orders_public(const cJSON *order)
+{
+	static const char *const hidden[] = { "user", "email", "customer", "payment_intent" };
+	cJSON *pub = cJSON_Duplicate(order, 1);
+	size_t i;
+
+	for (i = 0; pub != NULL && i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(pub, hidden[i]);
+	return pub;
+}

@@ -252,6 +252,8 @@ enum shop_err webhook_verify(const char *secret, const char *header, const char 
  * orders lock; session must carry expanded line_items. *order is the stored order (new or
  * the existing one; caller frees). SHOP_ERR_CONFLICT when Stripe does not call it paid. */
 enum shop_err orders_fulfil(const struct config *, const cJSON *session, cJSON **order);
+/* The view of an order its owner sees (no internal ids of the user). Caller frees. */
+cJSON *orders_public(const cJSON *order);
 /* Retrieves a Checkout Session with its line items from Stripe. Caller frees res. */
 enum shop_err orders_fetch_session(const struct config *, const char *session_id,
     struct stripe_result *res);

@@ -1,0 +1,170 @@
+/* register — POST /api/register {email, password, name}: creates the Stripe Customer and the
+ * user in data/users.json, both or neither, then logs the new user in. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shop.h"
+
+enum { F_EMAIL, F_PASSWORD, F_NAME, F__MAX };
+static const struct json_field register_fields[F__MAX] = {
+	[F_EMAIL] = { "email", valid_email, 1 },
+	[F_PASSWORD] = { "password", valid_password, 1 },
+	[F_NAME] = { "name", valid_name, 1 },
+};
+
+struct register_ctx {
+	const struct config *cfg;
+	const char	*email;		/* lowercased */
+	const char	*name;
+	const char	*hash;
+	char		 id[40];
+	cJSON		*user;		/* out: the new user's public view (owned) */
+	struct stripe_result stripe;	/* the failed Stripe call, if one failed */
+};
+
+/* A customer the shop made earlier for this e-mail whose user was never written (a timeout
+ * after Stripe acted) is reused, so one user never has two customers. */
+static enum shop_err
+register_customer(struct register_ctx *ctx, char *out, size_t outsz)
+{
+	struct buf q = { 0 }, form = { 0 };
+	const cJSON *c, *meta;
+	const char *id = NULL;
+	enum shop_err e = SHOP_ERR_NOMEM;
+
+	if (buf_puts(&q, "/v1/customers?limit=100&") || form_add(&q, "email", ctx->email))
+		goto out;
+	if ((e = stripe_request(ctx->cfg, "GET", q.data, NULL, NULL, &ctx->stripe)) != SHOP_OK)
+		goto out;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ctx->stripe.body, "data")) {
+		meta = cJSON_GetObjectItemCaseSensitive(c, "metadata");
+		if (json_str(meta, "shop_source") != NULL && json_str(c, "id") != NULL) {
+			snprintf(out, outsz, "%s", json_str(c, "id"));
+			goto out;
+		}
+	}
+	stripe_result_free(&ctx->stripe);
+	e = SHOP_ERR_NOMEM;
+	if (form_add(&form, "email", ctx->email) || form_add(&form, "name", ctx->name) ||
+	    form_add(&form, "metadata[shop_source]", "shop") ||
+	    form_add(&form, "metadata[shop_user_id]", ctx->id))
+		goto out;
+	if ((e = stripe_request(ctx->cfg, "POST", "/v1/customers", form.data, NULL,
+	    &ctx->stripe)) != SHOP_OK)
+		goto out;
+	if ((id = json_str(ctx->stripe.body, "id")) == NULL || !valid_stripe_id(id, "cus_")) {
+		LOG("Stripe returned a customer without an id");
+		e = SHOP_ERR_STRIPE;
+		goto out;
+	}
+	snprintf(out, outsz, "%s", id);
+out:
+	if (e == SHOP_OK)
+		stripe_result_free(&ctx->stripe);
+	buf_free(&q);
+	buf_free(&form);
+	return e;
+}
+
+/* Runs under the users lock, so two identical forms sent at once make one user. */
+static enum shop_err
+register_add(cJSON *users, void *arg, int *changed)
+{
+	struct register_ctx *ctx = arg;
+	char customer[256];
+	const cJSON *u;
+	const char *email;
+	cJSON *user;
+	enum shop_err e;
+
+	cJSON_ArrayForEach(u, users)
+		if ((email = json_str(u, "email")) != NULL && strcasecmp(email, ctx->email) == 0)
+			return SHOP_ERR_CONFLICT;
+	if ((e = register_customer(ctx, customer, sizeof(customer))) != SHOP_OK)
+		return e;
+	if ((user = cJSON_CreateObject()) == NULL)
+		return SHOP_ERR_NOMEM;
+	cJSON_AddStringToObject(user, "id", ctx->id);
+	cJSON_AddStringToObject(user, "email", ctx->email);
+	cJSON_AddStringToObject(user, "name", ctx->name);
+	cJSON_AddStringToObject(user, "password_hash", ctx->hash);
+	cJSON_AddStringToObject(user, "stripe_customer", customer);
+	cJSON_AddNumberToObject(user, "created", (double)time(NULL));
+	cJSON_AddItemToArray(users, user);
+	if ((ctx->user = users_public(user)) == NULL)
+		return SHOP_ERR_NOMEM;
+	*changed = 1;
+	return SHOP_OK;
+}
+
+static void
+register_post(const struct config *cfg, const struct request *req)
+{
+	const char *in[F__MAX];
+	char email[256], hash[PASSWORD_HASH_BYTES], path[600];
+	unsigned char rnd[16];
+	struct register_ctx ctx;
+	cJSON *root, *answer = NULL;
+	enum shop_err e;
+	size_t i;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if (json_input(req, register_fields, F__MAX, &root, in) != SHOP_OK)
+		return;
+	for (i = 0; in[F_EMAIL][i] != '\0' && i < sizeof(email) - 1; i++)
+		email[i] = (char)tolower((unsigned char)in[F_EMAIL][i]);
+	email[i] = '\0';
+	/* Hash before taking the lock: it is the slow part. */
+	e = password_hash(in[F_PASSWORD], hash);
+	sodium_memzero((char *)in[F_PASSWORD], strlen(in[F_PASSWORD]));
+	if (e != SHOP_OK)
+		goto fail;
+	ctx.cfg = cfg;
+	ctx.email = email;
+	ctx.name = in[F_NAME];
+	ctx.hash = hash;
+	randombytes_buf(rnd, sizeof(rnd));
+	memcpy(ctx.id, "u_", 2);
+	sodium_bin2hex(ctx.id + 2, sizeof(ctx.id) - 2, rnd, sizeof(rnd));
+	if ((e = config_path(cfg, "users.json", path, sizeof(path))) != SHOP_OK)
+		goto fail;
+	e = store_update(path, register_add, &ctx);
+	if (e == SHOP_ERR_CONFLICT) {
+		http_send_error(409, "email_taken", "email",
+		    "An account with this e-mail address exists already. Log in instead.");
+		goto out;
+	}
+	if (e == SHOP_ERR_STRIPE || e == SHOP_ERR_NETWORK) {
+		stripe_send_failure(e, &ctx.stripe);
+		goto out;
+	}
+	if (e != SHOP_OK || (e = session_set_cookie(cfg, ctx.id)) != SHOP_OK)
+		goto fail;
+	if ((answer = cJSON_CreateObject()) == NULL) {
+		e = SHOP_ERR_NOMEM;
+		goto fail;
+	}
+	cJSON_AddItemToObject(answer, "user", ctx.user);
+	ctx.user = NULL;
+	http_send_json(201, answer);
+	goto out;
+fail:
+	http_send_failure(e);
+out:
+	stripe_result_free(&ctx.stripe);
+	cJSON_Delete(ctx.user);
+	cJSON_Delete(answer);
+	cJSON_Delete(root);
+}
+
+static const struct route routes[] = {
+	{ HTTP_POST, register_post },
+};
+
+int
+main(void)
+{
+	return http_main("register", routes, sizeof(routes) / sizeof(routes[0]), 4096);
+}
