@@ -13,7 +13,7 @@ CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
            -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter \
            -fstack-protector-strong -MMD -MP -Isrc/lib $(PKG_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+LDLIBS  := -lfcgi $(PKG_LIBS) -lpthread -lm
 ifdef SANITIZER
 CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZER)
@@ -35,7 +35,7 @@ $(B)/libshop.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 cgi-bin/%: $(B)/cgi/%.o $(B)/libshop.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/stripe-emu: $(EMU_OBJ) $(B)/libshop.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -45,7 +45,7 @@ $(B)/seed: $(B)/tools/seed.o $(B)/libshop.a
 
 $(B)/tests/%: tests/unit/%.c $(B)/libshop.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 deps:
 	sh src/scripts/deps.sh
@@ -57,7 +57,7 @@ stop:
 	sh src/scripts/stop.sh
 
 seed: all
-	sh src/scripts/seed.sh
+	build/seed
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
