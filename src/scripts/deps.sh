@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh — `make deps`: the Debian 12 packages the shop builds, runs and is tested with.
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libcjson-dev libsodium-dev
-libmicrohttpd-dev libfcgi-dev spawn-fcgi nginx-light libcmocka-dev valgrind wrk curl
+libmicrohttpd-dev libfcgi-dev spawn-fcgi nginx-light libcmocka-dev valgrind wrk curl jq openssl
 chromium"
 # The test tools need node and npm; a machine that has them (any source) keeps its own.
 command -v npm > /dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"

@@ -1,0 +1,130 @@
+#!/bin/sh
+# System tests: the whole shop as `make run` starts it (emulator, FastCGI processes, nginx),
+# driven through nginx with curl, the emulator's webhooks included. Run from the repo root.
+set -u
+. tests/lib.sh
+
+SHOP_PORT=$(free_port)
+STRIPE_EMU_PORT=$(free_port)
+BASE=http://127.0.0.1:$SHOP_PORT
+export SHOP_PORT STRIPE_EMU_PORT SHOP_DATA_DIR=$TMP/data
+unset STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET SHOP_BASE_URL
+sh src/scripts/run.sh > "$TMP/run.log" 2>&1 &
+RUN_PID=$!
+trap 'kill $RUN_PID 2>/dev/null; wait $RUN_PID 2>/dev/null; cleanup' EXIT
+i=0
+until grep -q "the shop is at" "$TMP/run.log"; do
+	i=$((i + 1))
+	if [ "$i" -gt 300 ] || ! kill -0 $RUN_PID 2>/dev/null; then
+		echo "the shop did not start:"; cat "$TMP/run.log"; exit 1
+	fi
+	sleep 0.1
+done
+EMU_URL=http://127.0.0.1:$STRIPE_EMU_PORT
+STRIPE_SECRET_KEY=sk_test_system
+JAR=$TMP/cookies
+USERS=$SHOP_DATA_DIR/users.json
+ORDERS=$SHOP_DATA_DIR/orders.json
+
+# req METHOD PATH [BODY]: a request through nginx with the cookie jar; sets STATUS, BODY, HEADERS.
+req() {
+	if [ -n "${3:-}" ]; then
+		set -- "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"
+	else
+		set -- "$1" "$2"
+	fi
+	m=$1
+	p=$2
+	shift 2
+	curl -s -X "$m" -b "$JAR" -c "$JAR" -D "$TMP/headers" -o "$TMP/body" "$@" "$BASE$p" > /dev/null
+	STATUS=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$TMP/headers")
+	HEADERS=$(cat "$TMP/headers")
+	BODY=$(cat "$TMP/body")
+	cp "$TMP/headers" "$TMP/last.out"
+}
+
+echo "# static files and headers"
+req GET /
+check "nginx: the home page is served from public/" \
+    '[ "$STATUS" = 200 ] && printf "%s" "$BODY" | grep -qi "<!doctype html>"'
+check "nginx: security headers are sent" \
+    'for h in X-Content-Type-Options X-Frame-Options Content-Security-Policy Referrer-Policy; do printf "%s" "$HEADERS" | grep -qi "^$h:" || exit 1; done'
+req GET /../data/users.json
+check "nginx: data/ is never served" '[ "$STATUS" != 200 ]'
+req GET /.git/config
+check "nginx: dot files are never served" '[ "$STATUS" = 404 ]'
+req GET /api/nothing
+check "nginx: an unknown API route is a JSON 404" \
+    '[ "$STATUS" = 404 ] && jqt ".error.code == \"not_found\""'
+
+echo "# catalogue"
+req GET /api/products
+check "products: through nginx, 8 demo products" '[ "$STATUS" = 200 ] && jqt ".products | length == 8"'
+PRICE1=$(printf '%s' "$BODY" | jq -r '.products[] | select(.id == "prod_demo_mug") | .price.id')
+PRICE2=$(printf '%s' "$BODY" | jq -r '.products[] | select(.id == "prod_demo_socks") | .price.id')
+
+echo "# limits"
+req POST /api/register "$(head -c 70000 /dev/zero | tr '\0' a)"
+check "nginx: a body over 64 KiB is a JSON 413" \
+    '[ "$STATUS" = 413 ] && jqt ".error.code == \"payload_too_large\""'
+
+echo "# the shopper's path"
+req POST /api/checkout "{\"items\":[{\"price\":\"$PRICE1\",\"quantity\":1}]}"
+check "checkout: logged out is 401" '[ "$STATUS" = 401 ]'
+req POST /api/register '{"email":"sys@example.com","password":"system pass","name":"Sys Tem"}'
+check "register: 201 through nginx" '[ "$STATUS" = 201 ]'
+req GET /api/login
+check "login: the cookie from register logs the browser in" \
+    '[ "$STATUS" = 200 ] && jqt ".user.email == \"sys@example.com\""'
+req POST /api/checkout "{\"items\":[{\"price\":\"$PRICE1\",\"quantity\":3},{\"price\":\"$PRICE2\",\"quantity\":1}],\"promotion_code\":\"SEK50\"}"
+check "checkout: a Checkout Session with the SEK50 code" '[ "$STATUS" = 200 ]'
+SID=$(printf '%s' "$BODY" | jq -r .id)
+URL=$(printf '%s' "$BODY" | jq -r .url)
+check "payment page: a declined card (insufficient funds) is refused with Stripe's message" \
+    'pay "$URL" "4000 0000 0000 9995" > /dev/null; grep -q "insufficient funds" "$TMP/pay.html"'
+sleep 1
+check "payment page: … and no order is written" '[ "$(count_json "$ORDERS")" = 0 ]'
+check "payment page: 4242 pays and sends the browser to the success page" \
+    'pay "$URL" "4242424242424242" | grep -q "^303 $BASE/success.html?session_id=$SID"'
+# The emulator delivers checkout.session.completed to nginx → webhook; give it a moment.
+i=0
+while [ "$(count_json "$ORDERS")" = 0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "webhook: the emulator's signed event wrote the order before the shopper came back" \
+    '[ "$(jq "[.[] | select(.id == \"$SID\")] | length" "$ORDERS")" = 1 ]'
+check "webhook: the order has Stripe's amounts: 3 × 149 + 129 − 50 kr" \
+    'jq -e ".[0].subtotal == 57600 and .[0].discount == 5000 and .[0].total == 52600 and .[0].promotion_code == \"SEK50\"" "$ORDERS"'
+req GET "/api/checkout?session_id=$SID"
+check "success page: the return gives the same order" \
+    '[ "$STATUS" = 200 ] && jqt ".order.id == \"$SID\" and .order.total == 52600"'
+req GET "/api/checkout?session_id=$SID"
+check "success page: reloading keeps one order" '[ "$(count_json "$ORDERS")" = 1 ]'
+req GET /api/orders
+check "orders: the shopper sees the order" \
+    '[ "$STATUS" = 200 ] && jqt "(.orders | length) == 1 and .orders[0].id == \"$SID\""'
+EVENT='{"id":"evt_forged","object":"event","type":"checkout.session.completed","data":{"object":{"id":"cs_test_forged"}}}'
+req POST /api/webhook "$EVENT" -H "Stripe-Signature: t=$(date +%s),v1=$(printf '%064d' 0)"
+check "webhook: a forged event through nginx is 400 and writes nothing" \
+    '[ "$STATUS" = 400 ] && [ "$(count_json "$ORDERS")" = 1 ]'
+req DELETE /api/login
+req GET /api/orders
+check "orders: after logging out, 401" '[ "$STATUS" = 401 ]'
+
+echo "# catalogue follows Stripe"
+curl -s -u "$STRIPE_SECRET_KEY:" "$EMU_URL/v1/products/prod_demo_spoon" -d name="Birch spoon" > /dev/null
+i=0
+until req GET /api/products && jqt 'any(.products[]; .name == "Birch spoon")' || [ $i -gt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "products: a product.updated webhook refreshes the catalogue at once" \
+    'jqt "any(.products[]; .name == \"Birch spoon\")"'
+
+echo "# rate limits"
+n429=0
+for i in $(seq 1 40); do
+	req POST /api/login '{"email":"sys@example.com","password":"wrong password"}'
+	[ "$STATUS" = 429 ] && n429=$((n429 + 1))
+done
+check "nginx: guessing passwords quickly is cut off with a JSON 429" \
+    '[ "$n429" -gt 0 ] && jqt ".error.code == \"too_many_requests\""'
+
+finish
