@@ -260,51 +260,108 @@ checkout_preview(const struct cart *cart, const struct promo *promo)
 	cJSON_Delete(answer);
 }
 
-/* Creates the Checkout Session: the user's customer, our prices, Stripe's amounts. */
+/* The form of a Checkout Session: the user's customer, our prices, the checked code. */
+static enum shop_err
+checkout_form(const struct config *cfg, const struct cart *cart, const struct promo *promo,
+    const cJSON *user, struct buf *f)
+{
+	char key[64];
+	size_t i;
+
+	if (form_add(f, "mode", "payment") ||
+	    form_add(f, "customer", json_str(user, "stripe_customer")) ||
+	    form_add(f, "client_reference_id", json_str(user, "id")) ||
+	    form_add(f, "metadata[user_id]", json_str(user, "id")) ||
+	    form_addf(f, "success_url", "%s/success.html?session_id={CHECKOUT_SESSION_ID}",
+	    cfg->base_url) ||
+	    form_addf(f, "cancel_url", "%s/cancel.html", cfg->base_url))
+		return SHOP_ERR_NOMEM;
+	for (i = 0; i < cart->n; i++) {
+		snprintf(key, sizeof(key), "line_items[%zu][price]", i);
+		if (form_add(f, key, cart->lines[i].price))
+			return SHOP_ERR_NOMEM;
+		snprintf(key, sizeof(key), "line_items[%zu][quantity]", i);
+		if (form_addf(f, key, "%lld", cart->lines[i].quantity))
+			return SHOP_ERR_NOMEM;
+	}
+	if (promo->id[0] != '\0' &&
+	    (form_add(f, "discounts[0][promotion_code]", promo->id) ||
+	    form_add(f, "metadata[promotion_code]", promo->code)))
+		return SHOP_ERR_NOMEM;
+	return SHOP_OK;
+}
+
+/* 1 when Stripe refused because the user's customer does not exist there (deleted, or made
+ * in another Stripe account). */
+static int
+checkout_customer_missing(enum shop_err e, const struct stripe_result *res)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(res->body, "error");
+	const char *param = json_str(err, "param");
+
+	return e == SHOP_ERR_STRIPE && strcmp(stripe_error_code(res), "resource_missing") == 0 &&
+	    param != NULL && strcmp(param, "customer") == 0;
+}
+
+/* Gives the user a new Stripe customer, in users.json and in the caller's copy of the user. */
+static enum shop_err
+checkout_replace_customer(const struct config *cfg, cJSON *user, struct stripe_result *res)
+{
+	char customer[256];
+	enum shop_err e;
+
+	LOG("user %s: customer %s is gone from Stripe; making a new one", json_str(user, "id"),
+	    json_str(user, "stripe_customer"));
+	stripe_result_free(res);
+	if ((e = users_stripe_customer(cfg, json_str(user, "email"), json_str(user, "name"),
+	    json_str(user, "id"), customer, sizeof(customer), res)) != SHOP_OK ||
+	    (e = users_set_customer(cfg, json_str(user, "id"), customer)) != SHOP_OK)
+		return e;
+	cJSON_ReplaceItemInObjectCaseSensitive(user, "stripe_customer",
+	    cJSON_CreateString(customer));
+	return SHOP_OK;
+}
+
+/* Creates the Checkout Session and answers {id, url}. */
 static void
 checkout_create(const struct config *cfg, const struct cart *cart, const struct promo *promo,
-    const cJSON *user)
+    cJSON *user)
 {
 	struct buf f = { 0 };
 	struct stripe_result res = { 0 };
-	char key[64];
 	cJSON *answer = NULL;
-	enum shop_err e = SHOP_ERR_NOMEM;
-	size_t i;
+	enum shop_err e;
+	int attempt;
 
-	if (form_add(&f, "mode", "payment") ||
-	    form_add(&f, "customer", json_str(user, "stripe_customer")) ||
-	    form_add(&f, "client_reference_id", json_str(user, "id")) ||
-	    form_add(&f, "metadata[user_id]", json_str(user, "id")) ||
-	    form_addf(&f, "success_url", "%s/success.html?session_id={CHECKOUT_SESSION_ID}",
-	    cfg->base_url) ||
-	    form_addf(&f, "cancel_url", "%s/cancel.html", cfg->base_url))
-		goto fail;
-	for (i = 0; i < cart->n; i++) {
-		snprintf(key, sizeof(key), "line_items[%zu][price]", i);
-		if (form_add(&f, key, cart->lines[i].price))
+	for (attempt = 0; attempt < 2; attempt++) {
+		buf_free(&f);
+		stripe_result_free(&res);
+		if ((e = checkout_form(cfg, cart, promo, user, &f)) != SHOP_OK)
 			goto fail;
-		snprintf(key, sizeof(key), "line_items[%zu][quantity]", i);
-		if (form_addf(&f, key, "%lld", cart->lines[i].quantity))
-			goto fail;
+		e = stripe_request(cfg, "POST", "/v1/checkout/sessions", f.data, NULL, &res);
+		if (attempt > 0 || !checkout_customer_missing(e, &res))
+			break;
+		if ((e = checkout_replace_customer(cfg, user, &res)) != SHOP_OK)
+			break;
 	}
-	if (promo->id[0] != '\0' &&
-	    (form_add(&f, "discounts[0][promotion_code]", promo->id) ||
-	    form_add(&f, "metadata[promotion_code]", promo->code)))
-		goto fail;
-	if ((e = stripe_request(cfg, "POST", "/v1/checkout/sessions", f.data, NULL, &res))) {
-		if (e == SHOP_ERR_STRIPE && res.status == 400 && promo->id[0] != '\0')
-			http_send_error(422, "promotion_code_not_applicable", "promotion_code",
-			    "Stripe does not accept this discount code for this order.");
-		else
-			stripe_send_failure(e, &res);
+	if (e == SHOP_ERR_STRIPE && res.status == 400 && promo->id[0] != '\0' &&
+	    strcmp(stripe_error_code(&res), "resource_missing") != 0) {
+		http_send_error(422, "promotion_code_not_applicable", "promotion_code",
+		    "Stripe does not accept this discount code for this order.");
 		goto out;
 	}
+	if (e == SHOP_ERR_STRIPE || e == SHOP_ERR_NETWORK) {
+		stripe_send_failure(e, &res);
+		goto out;
+	}
+	if (e != SHOP_OK)
+		goto fail;
 	if (json_str(res.body, "id") == NULL || json_str(res.body, "url") == NULL) {
 		LOG("Stripe returned a session without id or url");
 		stripe_send_failure(SHOP_ERR_STRIPE, NULL);
 		goto out;
 	}
+	e = SHOP_ERR_NOMEM;
 	if ((answer = cJSON_CreateObject()) == NULL)
 		goto fail;
 	cJSON_AddStringToObject(answer, "id", json_str(res.body, "id"));

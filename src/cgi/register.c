@@ -24,50 +24,6 @@ struct register_ctx {
 	struct stripe_result stripe;	/* the failed Stripe call, if one failed */
 };
 
-/* A customer the shop made earlier for this e-mail whose user was never written (a timeout
- * after Stripe acted) is reused, so one user never has two customers. */
-static enum shop_err
-register_customer(struct register_ctx *ctx, char *out, size_t outsz)
-{
-	struct buf q = { 0 }, form = { 0 };
-	const cJSON *c, *meta;
-	const char *id = NULL;
-	enum shop_err e = SHOP_ERR_NOMEM;
-
-	if (buf_puts(&q, "/v1/customers?limit=100&") || form_add(&q, "email", ctx->email))
-		goto out;
-	if ((e = stripe_request(ctx->cfg, "GET", q.data, NULL, NULL, &ctx->stripe)) != SHOP_OK)
-		goto out;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ctx->stripe.body, "data")) {
-		meta = cJSON_GetObjectItemCaseSensitive(c, "metadata");
-		if (json_str(meta, "shop_source") != NULL && json_str(c, "id") != NULL) {
-			snprintf(out, outsz, "%s", json_str(c, "id"));
-			goto out;
-		}
-	}
-	stripe_result_free(&ctx->stripe);
-	e = SHOP_ERR_NOMEM;
-	if (form_add(&form, "email", ctx->email) || form_add(&form, "name", ctx->name) ||
-	    form_add(&form, "metadata[shop_source]", "shop") ||
-	    form_add(&form, "metadata[shop_user_id]", ctx->id))
-		goto out;
-	if ((e = stripe_request(ctx->cfg, "POST", "/v1/customers", form.data, NULL,
-	    &ctx->stripe)) != SHOP_OK)
-		goto out;
-	if ((id = json_str(ctx->stripe.body, "id")) == NULL || !valid_stripe_id(id, "cus_")) {
-		LOG("Stripe returned a customer without an id");
-		e = SHOP_ERR_STRIPE;
-		goto out;
-	}
-	snprintf(out, outsz, "%s", id);
-out:
-	if (e == SHOP_OK)
-		stripe_result_free(&ctx->stripe);
-	buf_free(&q);
-	buf_free(&form);
-	return e;
-}
-
 /* Runs under the users lock, so two identical forms sent at once make one user. */
 static enum shop_err
 register_add(cJSON *users, void *arg, int *changed)
@@ -82,7 +38,8 @@ register_add(cJSON *users, void *arg, int *changed)
 	cJSON_ArrayForEach(u, users)
 		if ((email = json_str(u, "email")) != NULL && strcasecmp(email, ctx->email) == 0)
 			return SHOP_ERR_CONFLICT;
-	if ((e = register_customer(ctx, customer, sizeof(customer))) != SHOP_OK)
+	if ((e = users_stripe_customer(ctx->cfg, ctx->email, ctx->name, ctx->id, customer,
+	    sizeof(customer), &ctx->stripe)) != SHOP_OK)
 		return e;
 	if ((user = cJSON_CreateObject()) == NULL)
 		return SHOP_ERR_NOMEM;

@@ -13,6 +13,8 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
+struct stripe_result;
+
 /* ---- errors (err.c) ---------------------------------------------------------------------- */
 
 /* The one error type of the library. */
@@ -212,6 +214,13 @@ cJSON *users_require_login(const struct config *, const struct request *);
 cJSON *users_public(const cJSON *user);
 /* Finds a user by e-mail ignoring case; detached copy or NULL. */
 enum shop_err users_find_email(const struct config *, const char *email, cJSON **out);
+/* The Stripe customer for a new user: one the shop made earlier for this e-mail, or a new
+ * one. On a Stripe failure res holds the answer (caller frees). */
+enum shop_err users_stripe_customer(const struct config *, const char *email, const char *name,
+    const char *user_id, char *out, size_t outsz, struct stripe_result *res);
+/* Records a user's new Stripe customer id in users.json. */
+enum shop_err users_set_customer(const struct config *, const char *user_id,
+    const char *customer);
 /* Finds a user by id; detached copy or NULL. */
 enum shop_err users_find_id(const struct config *, const char *id, cJSON **out);
 

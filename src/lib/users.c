@@ -1,4 +1,5 @@
 /* users.c — looking up shop users (data/users.json) and the logged-in user of a request. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -81,4 +82,82 @@ users_public(const cJSON *user)
 		return NULL;
 	}
 	return pub;
+}
+
+/* A customer the shop made earlier for this e-mail whose user was never written (a timeout
+ * after Stripe acted) is reused, so one user never has two customers. */
+enum shop_err
+users_stripe_customer(const struct config *cfg, const char *email, const char *name,
+    const char *user_id, char *out, size_t outsz, struct stripe_result *res)
+{
+	struct buf q = { 0 }, form = { 0 };
+	const cJSON *c;
+	const char *id;
+	enum shop_err e = SHOP_ERR_NOMEM;
+
+	if (buf_puts(&q, "/v1/customers?limit=100&") || form_add(&q, "email", email))
+		goto out;
+	if ((e = stripe_request(cfg, "GET", q.data, NULL, NULL, res)) != SHOP_OK)
+		goto out;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(res->body, "data")) {
+		id = json_str(c, "id");
+		if (json_str(cJSON_GetObjectItemCaseSensitive(c, "metadata"), "shop_source") &&
+		    id != NULL && valid_stripe_id(id, "cus_")) {
+			snprintf(out, outsz, "%s", id);
+			goto out;
+		}
+	}
+	stripe_result_free(res);
+	e = SHOP_ERR_NOMEM;
+	if (form_add(&form, "email", email) || form_add(&form, "name", name) ||
+	    form_add(&form, "metadata[shop_source]", "shop") ||
+	    form_add(&form, "metadata[shop_user_id]", user_id))
+		goto out;
+	if ((e = stripe_request(cfg, "POST", "/v1/customers", form.data, NULL, res)) != SHOP_OK)
+		goto out;
+	if ((id = json_str(res->body, "id")) == NULL || !valid_stripe_id(id, "cus_")) {
+		LOG("Stripe returned a customer without an id");
+		e = SHOP_ERR_STRIPE;
+		goto out;
+	}
+	snprintf(out, outsz, "%s", id);
+out:
+	if (e == SHOP_OK)
+		stripe_result_free(res);
+	buf_free(&q);
+	buf_free(&form);
+	return e;
+}
+
+struct set_customer_ctx {
+	const char *user_id, *customer;
+};
+
+static enum shop_err
+users_set_customer_locked(cJSON *users, void *arg, int *changed)
+{
+	struct set_customer_ctx *ctx = arg;
+	cJSON *u;
+	const char *id;
+
+	cJSON_ArrayForEach(u, users)
+		if ((id = json_str(u, "id")) != NULL && strcmp(id, ctx->user_id) == 0) {
+			cJSON_ReplaceItemInObjectCaseSensitive(u, "stripe_customer",
+			    cJSON_CreateString(ctx->customer));
+			*changed = 1;
+			return SHOP_OK;
+		}
+	return SHOP_ERR_NOTFOUND;
+}
+
+enum shop_err
+users_set_customer(const struct config *cfg, const char *user_id, const char *customer)
+{
+	struct set_customer_ctx ctx = { user_id, customer };
+	char path[600];
+	enum shop_err e;
+
+	if ((e = config_path(cfg, "users.json", path, sizeof(path))) != SHOP_OK)
+		return e;
+	return store_update(path, users_set_customer_locked, &ctx);
 }
