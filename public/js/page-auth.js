@@ -23,7 +23,8 @@ const checks = {
   name: [[(v) => v.trim() !== '', 'auth.required']],
   email: [[(v) => v.trim() !== '', 'auth.required'], [(v) => EMAIL.test(v.trim()), 'auth.emailInvalid']],
   password: mode === 'register'
-    ? [[(v) => v !== '', 'auth.required'], [(v) => [...v].length >= 8, 'auth.passwordShort']]
+    ? [[(v) => v !== '', 'auth.required'], [(v) => [...v].length >= 8, 'auth.passwordShort'],
+      [(v) => new TextEncoder().encode(v).length <= 256, 'auth.passwordLong']]
     : [[(v) => v !== '', 'auth.required']],
 };
 const shown = {}; // field id → error key on display, so a language switch can re-translate
@@ -54,10 +55,8 @@ for (const id of fields) {
   input.addEventListener('input', () => { if (shown[id]) validate(id); });
 }
 
-// Server errors that belong to one field are shown under it.
-const fieldOfCode = {
-  email_taken: 'email', invalid_email: 'email', password_too_short: 'password', weak_password: 'password', invalid_name: 'name',
-};
+// The server's field checks (missing_field / invalid_field with param) are shown under the field.
+const fieldMessage = { email: 'auth.emailInvalid', password: 'auth.passwordInvalid', name: 'auth.nameInvalid' };
 
 let busy = false;
 form.addEventListener('submit', async (e) => {
@@ -80,15 +79,19 @@ form.addEventListener('submit', async (e) => {
   submit.textContent = t(mode === 'register' ? 'auth.registerButton' : 'auth.loginButton');
 
   const code = r.error && r.error.code;
-  const paramField = r.error && r.error.param && fields.includes(r.error.param) ? r.error.param : null;
-  const field = fieldOfCode[code] || paramField;
+  const field = r.error && fields.includes(r.error.param) ? r.error.param : null;
+  if ((code === 'invalid_field' || code === 'missing_field') && field) {
+    setFieldError(field, code === 'missing_field' ? 'auth.required' : fieldMessage[field]);
+    document.getElementById(field).focus();
+    return;
+  }
   if (code === 'email_taken') {
     const loginHref = `login.html${rawNext ? `?next=${encodeURIComponent(next)}` : ''}`;
     message(status, 'error', errorText(r.error), el('a', { href: loginHref, class: 'btn btn-secondary' }, t('page.login')));
   } else {
     message(status, 'error', errorText(r.error));
   }
-  if (field) { document.getElementById(field).setAttribute('aria-invalid', 'true'); document.getElementById(field).focus(); }
+  if (code === 'email_taken') document.getElementById('email').setAttribute('aria-invalid', 'true');
   if (code === 'invalid_credentials') { const pw = document.getElementById('password'); pw.value = ''; pw.focus(); }
 });
 

@@ -1,7 +1,7 @@
 // cart.html: the cart lines, a discount code previewed by the server, and checkout.
 
 import {
-  start, api, el, t, money, errorText, message, loadCart, saveCart, setQuantity, removeLine, clampQty,
+  start, api, el, t, lang, money, errorText, message, loadCart, saveCart, setQuantity, removeLine, clampQty,
   getPromo, setPromo, loginUrl, onUser, onLangChange, toast, MAX_QTY,
 } from './shop.js';
 
@@ -169,17 +169,45 @@ function renderPromoStatus() {
     const p = promo.preview;
     promoStatus.replaceChildren(el('div', { class: 'promo-applied', dataset: { test: 'promo-applied' } },
       el('span', { class: 'promo-chip' }, '✓ ', p.code || promo.code),
-      el('span', { class: 'promo-desc' }, p.description || t('cart.promoApplied', { code: p.code || promo.code })),
+      el('span', { class: 'promo-desc' }, promoDescription(p)),
       el('button', { type: 'button', class: 'btn-link', id: 'remove-promo', onclick: clearPromo }, t('cart.promoRemove'))));
   } else if (promo.error) {
     const login = promo.error.code === 'not_logged_in';
     promoStatus.replaceChildren(el('div', { class: 'field-error', role: 'alert', dataset: { test: 'promo-error' } },
-      login ? t('cart.promoLogin') : errorText(promo.error),
+      login ? t('cart.promoLogin') : promoErrorText(promo.error),
       login ? [' ', el('a', { href: loginUrl('cart.html') }, t('nav.login'))] : null));
   } else {
     promoStatus.replaceChildren();
   }
   promoInput.setAttribute('aria-invalid', promo.error ? 'true' : 'false');
+}
+
+// The server explains a refused code in English; known reasons are said in the shopper's language.
+const promoReasons = [
+  [/no longer valid/i, () => t('promo.invalid')],
+  [/expired/i, () => t('promo.expired')],
+  [/used up/i, () => t('promo.usedUp')],
+  [/another customer/i, () => t('promo.otherCustomer')],
+  [/at least (\d+)\.(\d\d) ([a-z]{3})/i, (m) => t('promo.minimum', { amount: money(Number(m[1]) * 100 + Number(m[2]), m[3]) })],
+  [/first order/i, () => t('promo.firstOrder')],
+  [/another currency/i, () => t('promo.otherCurrency')],
+];
+
+function promoErrorText(error) {
+  if (error.code === 'promotion_code_not_applicable' && error.message) {
+    for (const [re, say] of promoReasons) {
+      const m = error.message.match(re);
+      if (m) return say(m);
+    }
+  }
+  return errorText(error);
+}
+
+/** "10 % off" or "50,00 kr off" in the shopper's language, from the server's numbers. */
+function promoDescription(p) {
+  const pct = String(p.description || '').match(/^(\d+(?:\.\d+)?) ?% off$/);
+  if (pct) return t('promo.percentOff', { pct: pct[1].replace('.', lang() === 'sv' ? ',' : '.') });
+  return t('promo.amountOff', { amount: money(p.discount, p.currency) });
 }
 
 function clearPromo() {

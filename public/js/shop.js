@@ -61,7 +61,7 @@ export async function api(method, path, body) {
   let error = data && data.error && typeof data.error === 'object' ? data.error : null;
   if (res.status === 429) error = { code: 'too_many', ...(error ? { message: error.message } : {}) };
   else if (res.status === 413) error = { code: 'too_large' };
-  else if (res.status >= 500) error = { code: 'server' };
+  else if (res.status >= 500 && !(error && has(`error.${error.code}`))) error = { code: 'server' };
   else if (!error) error = { code: res.status === 401 ? 'not_logged_in' : res.status === 404 ? 'not_found' : 'unknown' };
   return { ok: false, status: res.status, data, error };
 }
@@ -263,7 +263,7 @@ function renderHeader() {
           el('span', { class: 'brand-name' }, t('shop.name')),
           el('span', { class: 'brand-tagline' }, t('shop.tagline')))),
       el('nav', { class: 'main-nav', 'aria-label': t('nav.label') },
-        el('a', { href: 'orders.html', 'aria-current': here('orders.html') }, t('nav.orders')),
+        el('a', { href: 'orders.html', class: 'orders-link', 'aria-current': here('orders.html') }, t('nav.orders')),
         el('a', { href: 'cart.html', class: 'cart-link', 'aria-current': here('cart.html'), id: 'cart-link' },
           bagIcon(),
           el('span', { class: 'cart-link-text' }, t('nav.cart')),
