@@ -1,0 +1,758 @@
+/*
+ * checkout.c: Checkout Sessions in payment mode: create (line items from stored prices,
+ * one discount or allow_promotion_codes), retrieve, list, line items, expire, and the
+ * totals/discount arithmetic shared with the hosted page. A session keeps its line items in
+ * the private field "_line_items"; they are shown only when expanded or listed.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "emu.h"
+
+#define CO_MAX_ITEMS    100
+#define CO_MAX_QUANTITY 999999
+#define CO_DEFAULT_TTL  (24 * 3600)
+#define CO_MIN_TTL      (30 * 60)
+
+static const struct emu_param p_line_item[] = {
+	{"price", P_STR, NULL}, {"quantity", P_INT, NULL}, {NULL, 0, NULL}
+};
+static const struct emu_param p_discount[] = {
+	{"coupon", P_STR, NULL}, {"promotion_code", P_STR, NULL}, {NULL, 0, NULL}
+};
+static const struct emu_param p_pi_data[] = {
+	{"description", P_STR, NULL}, {"metadata", P_MAP, NULL}, {"receipt_email", P_STR, NULL},
+	{NULL, 0, NULL}
+};
+static const struct emu_param p_create[] = {
+	{"mode", P_STR, NULL}, {"line_items", P_OBJS, p_line_item},
+	{"success_url", P_STR, NULL}, {"cancel_url", P_STR, NULL}, {"customer", P_STR, NULL},
+	{"customer_email", P_STR, NULL}, {"client_reference_id", P_STR, NULL},
+	{"metadata", P_MAP, NULL}, {"allow_promotion_codes", P_BOOL, NULL},
+	{"discounts", P_OBJS, p_discount}, {"expires_at", P_INT, NULL},
+	{"payment_method_types", P_STRS, NULL}, {"locale", P_STR, NULL},
+	{"submit_type", P_STR, NULL}, {"ui_mode", P_STR, NULL},
+	{"payment_intent_data", P_OBJ, p_pi_data}, {"expand", P_STRS, NULL}, {NULL, 0, NULL}
+};
+static const struct emu_param p_list[] = {
+	EMU_LIST_PARAMS, {"customer", P_STR, NULL}, {"status", P_STR, NULL},
+	{"payment_intent", P_STR, NULL}, {NULL, 0, NULL}
+};
+static const struct emu_param p_expand_only[] = {
+	{"expand", P_STRS, NULL}, {NULL, 0, NULL}
+};
+static const struct emu_param p_items_list[] = {
+	EMU_LIST_PARAMS, {NULL, 0, NULL}
+};
+
+static int url_ok(struct emu_resp *rs, const cJSON *p, const char *name);
+static cJSON *build_items(struct emu_resp *rs, const cJSON *p, char *cur, size_t curlen);
+static int resolve_discount(struct emu_resp *rs, const cJSON *p, const cJSON **coupon,
+    const cJSON **promo);
+static void totals(cJSON *session);
+
+/* Formats an amount in minor units for people: "$1,234.50", "¥500", "CHF 10.00". */
+void
+emu_money(char *buf, size_t n, int64_t amount, const char *currency)
+{
+	static const char *const zero_dec[] = {
+		"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
+		"vnd", "vuv", "xaf", "xof", "xpf", NULL
+	};
+	static const struct { const char *cur, *sym; } syms[] = {
+		{"usd", "$"}, {"eur", "\xe2\x82\xac"}, {"gbp", "\xc2\xa3"}, {"jpy", "\xc2\xa5"},
+		{"cad", "CA$"}, {"aud", "A$"}, {"inr", "\xe2\x82\xb9"}, {NULL, NULL}
+	};
+	char sym[16] = "", digits[32], grouped[48];
+	int zd = 0, len, g = 0;
+	uint64_t a = amount < 0 ? (uint64_t)(-amount) : (uint64_t)amount, whole;
+
+	for (int i = 0; zero_dec[i] != NULL; i++)
+		if (emu_str_ieq(currency, zero_dec[i]))
+			zd = 1;
+	for (int i = 0; syms[i].cur != NULL; i++)
+		if (emu_str_ieq(currency, syms[i].cur))
+			snprintf(sym, sizeof(sym), "%s", syms[i].sym);
+	if (sym[0] == '\0' && currency != NULL) {
+		snprintf(sym, sizeof(sym), "%.3s ", currency);
+		for (char *s = sym; *s; s++)
+			*s = (char)toupper((unsigned char)*s);
+	}
+	whole = zd ? a : a / 100;
+	len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)whole);
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			grouped[g++] = ',';
+		grouped[g++] = digits[i];
+	}
+	grouped[g] = '\0';
+	if (zd)
+		snprintf(buf, n, "%s%s%s", amount < 0 ? "-" : "", sym, grouped);
+	else
+		snprintf(buf, n, "%s%s%s.%02u", amount < 0 ? "-" : "", sym, grouped,
+		    (unsigned)(a % 100));
+}
+
+static int
+url_ok(struct emu_resp *rs, const cJSON *p, const char *name)
+{
+	const char *u = emu_p_str(p, name);
+
+	if (u == NULL || *u == '\0')
+		return 0;
+	if ((strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) ||
+	    strlen(u) > 5000 || strpbrk(u, " \t\r\n<>\"") != NULL) {
+		emu_bad(rs, name, "Not a valid URL");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks line_items and builds the session's items (caller owns the array). Every price
+ * must exist, be active, one-time and share one currency, written lowercase to cur.
+ */
+static cJSON *
+build_items(struct emu_resp *rs, const cJSON *p, char *cur, size_t curlen)
+{
+	const cJSON *li = emu_jget(p, "line_items"), *it;
+	cJSON *items = cJSON_CreateArray();
+	char param[64];
+	int i = 0;
+
+	cur[0] = '\0';
+	if (!cJSON_IsArray(li) || cJSON_GetArraySize(li) == 0) {
+		emu_error(rs, 400, "invalid_request_error", "parameter_missing", "line_items",
+		    "Missing required param: line_items.");
+		goto fail;
+	}
+	if (cJSON_GetArraySize(li) > CO_MAX_ITEMS) {
+		emu_bad(rs, "line_items", "You may only specify up to %d line items in payment "
+		    "mode.", CO_MAX_ITEMS);
+		goto fail;
+	}
+	cJSON_ArrayForEach(it, li) {
+		const char *pid, *pcur;
+		const cJSON *price, *prod;
+		int64_t qty, unit;
+		cJSON *item;
+		char lid[64];
+
+		snprintf(param, sizeof(param), "line_items[%d][price]", i);
+		if ((pid = emu_p_need(rs, it, "price", param)) == NULL)
+			goto fail;
+		if ((price = emu_find("price", pid)) == NULL) {
+			emu_missing_obj(rs, "price", pid, param);
+			goto fail;
+		}
+		if (!emu_jtrue(price, "active")) {
+			emu_bad(rs, param, "The price specified (%s) is inactive. This field only "
+			    "accepts active prices.", pid);
+			goto fail;
+		}
+		if (strcmp(emu_jgets(price, "type"), "one_time") != 0) {
+			emu_bad(rs, param, "You specified `payment` mode but passed a recurring price. "
+			    "Either switch to `subscription` mode or use only one-time prices.");
+			goto fail;
+		}
+		prod = emu_find("product", emu_jgets(price, "product"));
+		if (prod != NULL && !emu_jtrue(prod, "active")) {
+			emu_bad(rs, param, "The price `%s` is for product `%s` which is not active.",
+			    pid, emu_jgets(prod, "id"));
+			goto fail;
+		}
+		pcur = emu_jgets(price, "currency");
+		if (cur[0] == '\0')
+			snprintf(cur, curlen, "%s", pcur);
+		else if (strcmp(cur, pcur) != 0) {
+			emu_bad(rs, param, "All line items must use the same currency (%s, %s).", cur,
+			    pcur);
+			goto fail;
+		}
+		snprintf(param, sizeof(param), "line_items[%d][quantity]", i);
+		if (!emu_p_int(it, "quantity", &qty)) {
+			emu_error(rs, 400, "invalid_request_error", "parameter_missing", param,
+			    "Missing required param: %s.", param);
+			goto fail;
+		}
+		if (qty < 1 || qty > CO_MAX_QUANTITY) {
+			emu_bad(rs, param, "Invalid %s: must be between 1 and %d.", param,
+			    CO_MAX_QUANTITY);
+			goto fail;
+		}
+		unit = emu_jgeti(price, "unit_amount", 0);
+		item = cJSON_CreateObject();
+		emu_new_id(lid, sizeof(lid), "li_", EMU_ID_RAND);
+		cJSON_AddStringToObject(item, "id", lid);
+		cJSON_AddStringToObject(item, "object", "item");
+		cJSON_AddNullToObject(item, "adjustable_quantity");
+		cJSON_AddNumberToObject(item, "amount_discount", 0);
+		cJSON_AddNumberToObject(item, "amount_subtotal", (double)(unit * qty));
+		cJSON_AddNumberToObject(item, "amount_tax", 0);
+		cJSON_AddNumberToObject(item, "amount_total", (double)(unit * qty));
+		cJSON_AddStringToObject(item, "currency", pcur);
+		emu_jset(item, "description", emu_jstr(prod != NULL ? emu_jgets(prod, "name") : NULL));
+		cJSON_AddItemToObject(item, "metadata", cJSON_CreateObject());
+		cJSON_AddItemToObject(item, "price", emu_render(price));
+		cJSON_AddNumberToObject(item, "quantity", (double)qty);
+		cJSON_AddItemToArray(items, item);
+		i++;
+	}
+	return items;
+fail:
+	cJSON_Delete(items);
+	return NULL;
+}
+
+/* Looks up discounts[0] (one coupon or one promotion code). Answers 400 on errors. */
+static int
+resolve_discount(struct emu_resp *rs, const cJSON *p, const cJSON **coupon,
+    const cJSON **promo)
+{
+	const cJSON *d = emu_jget(p, "discounts"), *d0;
+	const char *cid, *pid;
+
+	*coupon = *promo = NULL;
+	if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) == 0)
+		return 0;
+	if (cJSON_GetArraySize(d) > 1) {
+		emu_bad(rs, "discounts", "You may only specify one discount for a Checkout Session "
+		    "in payment mode.");
+		return -1;
+	}
+	d0 = cJSON_GetArrayItem(d, 0);
+	cid = emu_p_str(d0, "coupon");
+	pid = emu_p_str(d0, "promotion_code");
+	if (cid != NULL && *cid && pid != NULL && *pid) {
+		emu_bad(rs, "discounts[0][promotion_code]", "You may only specify one of these "
+		    "parameters: coupon, promotion_code.");
+		return -1;
+	}
+	if (pid != NULL && *pid) {
+		if ((*promo = emu_find("promotion_code", pid)) == NULL) {
+			emu_missing_obj(rs, "promotion code", pid, "discounts[0][promotion_code]");
+			return -1;
+		}
+		*coupon = emu_find("coupon", emu_jgets(emu_jget(*promo, "promotion"), "coupon"));
+	} else if (cid != NULL && *cid) {
+		if ((*coupon = emu_find("coupon", cid)) == NULL) {
+			emu_missing_obj(rs, "coupon", cid, "discounts[0][coupon]");
+			return -1;
+		}
+	} else {
+		emu_error(rs, 400, "invalid_request_error", "parameter_missing",
+		    "discounts[0][coupon]", "Missing required param: discounts[0][coupon] or "
+		    "discounts[0][promotion_code].");
+		return -1;
+	}
+	if (*coupon == NULL) {
+		emu_bad(rs, "discounts[0][promotion_code]", "The promotion code's coupon no longer "
+		    "exists.");
+		return -1;
+	}
+	return 0;
+}
+
+/* Has this customer (or, without one, this email) paid a session before? */
+static int
+has_paid_before(const cJSON *session)
+{
+	const char *cus = emu_jgets(session, "customer"), *email = emu_jgets(session,
+	    "customer_email");
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, emu_coll("checkout.session")) {
+		const char *st = emu_jgets(s, "status");
+
+		if (s == session || st == NULL || strcmp(st, "complete") != 0)
+			continue;
+		if (cus != NULL && emu_jgets(s, "customer") != NULL &&
+		    strcmp(cus, emu_jgets(s, "customer")) == 0)
+			return 1;
+		if (cus == NULL && email != NULL &&
+		    emu_str_ieq(email, emu_jgets(emu_jget(s, "customer_details"), "email")))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Can coupon (and promo, if given) apply to session now? Uses the session's currency,
+ * subtotal and customer. Returns 0, or -1 with a message for the payer in err.
+ */
+int
+co_discount_check(const cJSON *coupon, const cJSON *promo, const cJSON *session, char *err,
+    size_t n)
+{
+	const char *cur = emu_jgets(session, "currency");
+	int64_t sub = emu_jgeti(session, "amount_subtotal", 0), v;
+	time_t now = time(NULL);
+
+	if (promo != NULL) {
+		const cJSON *r = emu_jget(promo, "restrictions");
+		const char *pc = emu_jgets(promo, "customer");
+
+		if (!emu_jtrue(promo, "active")) {
+			snprintf(err, n, "This promotion code is inactive.");
+			return -1;
+		}
+		if ((v = emu_jgeti(promo, "expires_at", 0)) != 0 && v <= now) {
+			snprintf(err, n, "This promotion code has expired.");
+			return -1;
+		}
+		if ((v = emu_jgeti(promo, "max_redemptions", 0)) != 0 &&
+		    emu_jgeti(promo, "times_redeemed", 0) >= v) {
+			snprintf(err, n, "This promotion code has reached its maximum number of "
+			    "redemptions.");
+			return -1;
+		}
+		if (pc != NULL && !(emu_jgets(session, "customer") &&
+		    strcmp(pc, emu_jgets(session, "customer")) == 0)) {
+			snprintf(err, n, "This promotion code cannot be redeemed by this customer.");
+			return -1;
+		}
+		if ((v = emu_jgeti(r, "minimum_amount", -1)) >= 0) {
+			const char *mc = emu_jgets(r, "minimum_amount_currency");
+			char m[48];
+
+			if (!emu_str_ieq(mc, cur)) {
+				snprintf(err, n, "This promotion code cannot be used with currency %s.",
+				    cur);
+				return -1;
+			}
+			if (sub < v) {
+				emu_money(m, sizeof(m), v, mc);
+				snprintf(err, n, "This promotion code requires a minimum order amount of "
+				    "%s.", m);
+				return -1;
+			}
+		}
+		if (emu_jtrue(r, "first_time_transaction") && has_paid_before(session)) {
+			snprintf(err, n, "This promotion code can only be used on a customer's first "
+			    "purchase, and this customer has prior transactions.");
+			return -1;
+		}
+	}
+	if (!emu_jtrue(coupon, "valid")) {
+		snprintf(err, n, "This coupon is no longer valid.");
+		return -1;
+	}
+	if ((v = emu_jgeti(coupon, "redeem_by", 0)) != 0 && v <= now) {
+		snprintf(err, n, "This coupon has expired.");
+		return -1;
+	}
+	if ((v = emu_jgeti(coupon, "max_redemptions", 0)) != 0 &&
+	    emu_jgeti(coupon, "times_redeemed", 0) >= v) {
+		snprintf(err, n, "This coupon has reached its maximum number of redemptions.");
+		return -1;
+	}
+	if (emu_jgets(coupon, "currency") != NULL && cJSON_IsNumber(emu_jget(coupon,
+	    "amount_off")) && !emu_str_ieq(emu_jgets(coupon, "currency"), cur)) {
+		snprintf(err, n, "The coupon's currency (%s) does not match the session's "
+		    "currency (%s).", emu_jgets(coupon, "currency"), cur);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets (or, with coupon NULL, removes) the session's one discount and recomputes totals. */
+void
+co_set_discount(cJSON *session, const cJSON *coupon, const cJSON *promo)
+{
+	cJSON *arr = cJSON_CreateArray(), *d;
+
+	if (coupon != NULL) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "coupon", emu_jgets(coupon, "id"));
+		emu_jset(d, "promotion_code", emu_jstr(promo != NULL ? emu_jgets(promo, "id") :
+		    NULL));
+		cJSON_AddItemToArray(arr, d);
+	}
+	emu_jset(session, "discounts", arr);
+	totals(session);
+}
+
+/*
+ * Recomputes amount_subtotal, the discount (percent: rounded half up; amount_off: capped
+ * at the subtotal), its spread over the line items (summing exactly), and amount_total.
+ */
+static void
+totals(cJSON *session)
+{
+	cJSON *items = emu_jget(session, "_line_items"), *it, *td;
+	const cJSON *d0 = cJSON_GetArrayItem(emu_jget(session, "discounts"), 0), *coupon;
+	int64_t sub = 0, disc = 0, given = 0;
+
+	cJSON_ArrayForEach(it, items)
+		sub += emu_jgeti(it, "amount_subtotal", 0);
+	coupon = d0 != NULL ? emu_find("coupon", emu_jgets(d0, "coupon")) : NULL;
+	if (coupon != NULL && cJSON_IsNumber(emu_jget(coupon, "percent_off"))) {
+		int64_t bp = (int64_t)(emu_jget(coupon, "percent_off")->valuedouble * 100 + 0.5);
+		disc = (sub * bp + 5000) / 10000;
+	} else if (coupon != NULL && cJSON_IsNumber(emu_jget(coupon, "amount_off")))
+		disc = emu_jgeti(coupon, "amount_off", 0);
+	if (disc > sub)
+		disc = sub;
+	cJSON_ArrayForEach(it, items) {
+		int64_t isub = emu_jgeti(it, "amount_subtotal", 0);
+		int64_t share = sub > 0 ? disc * isub / sub : 0;
+
+		emu_jset(it, "amount_discount", cJSON_CreateNumber((double)share));
+		given += share;
+	}
+	/* the rounding remainder goes to the first items that can still take it */
+	cJSON_ArrayForEach(it, items) {
+		int64_t share = emu_jgeti(it, "amount_discount", 0);
+		int64_t room = emu_jgeti(it, "amount_subtotal", 0) - share;
+		int64_t add = disc - given < room ? disc - given : room;
+
+		if (add > 0) {
+			emu_jset(it, "amount_discount", cJSON_CreateNumber((double)(share + add)));
+			given += add;
+		}
+		emu_jset(it, "amount_total", cJSON_CreateNumber((double)(emu_jgeti(it,
+		    "amount_subtotal", 0) - emu_jgeti(it, "amount_discount", 0))));
+	}
+	emu_jset(session, "amount_subtotal", cJSON_CreateNumber((double)sub));
+	emu_jset(session, "amount_total", cJSON_CreateNumber((double)(sub - disc)));
+	td = cJSON_CreateObject();
+	cJSON_AddNumberToObject(td, "amount_discount", (double)disc);
+	cJSON_AddNumberToObject(td, "amount_shipping", 0);
+	cJSON_AddNumberToObject(td, "amount_tax", 0);
+	emu_jset(session, "total_details", td);
+}
+
+/* The session object with every field Stripe returns; items, totals and discount later. */
+static cJSON *
+session_new(const cJSON *p, const char *cur, int64_t expires)
+{
+	cJSON *s = emu_base("cs_test_", "checkout.session", 58), *o;
+	const char *cus = emu_p_str(p, "customer");
+	char url[700];
+	int b = 0;
+
+	cJSON_AddNullToObject(s, "adaptive_pricing");
+	cJSON_AddNullToObject(s, "after_expiration");
+	emu_jset(s, "allow_promotion_codes", emu_p_bool(p, "allow_promotion_codes", &b) ?
+	    cJSON_CreateBool(b) : NULL);
+	cJSON_AddNumberToObject(s, "amount_subtotal", 0);
+	cJSON_AddNumberToObject(s, "amount_total", 0);
+	o = cJSON_AddObjectToObject(s, "automatic_tax");
+	cJSON_AddFalseToObject(o, "enabled");
+	cJSON_AddNullToObject(o, "liability");
+	cJSON_AddNullToObject(o, "provider");
+	cJSON_AddNullToObject(o, "status");
+	cJSON_AddNullToObject(s, "billing_address_collection");
+	emu_jset(s, "cancel_url", emu_jstr(emu_p_str(p, "cancel_url")));
+	emu_jset(s, "client_reference_id", emu_jstr(emu_p_str(p, "client_reference_id")));
+	cJSON_AddNullToObject(s, "client_secret");
+	cJSON_AddNullToObject(s, "collected_information");
+	cJSON_AddNullToObject(s, "consent");
+	cJSON_AddNullToObject(s, "consent_collection");
+	cJSON_AddStringToObject(s, "currency", cur);
+	cJSON_AddNullToObject(s, "currency_conversion");
+	cJSON_AddItemToObject(s, "custom_fields", cJSON_CreateArray());
+	o = cJSON_AddObjectToObject(s, "custom_text");
+	cJSON_AddNullToObject(o, "after_submit");
+	cJSON_AddNullToObject(o, "shipping_address");
+	cJSON_AddNullToObject(o, "submit");
+	cJSON_AddNullToObject(o, "terms_of_service_acceptance");
+	emu_jset(s, "customer", emu_jstr(cus));
+	cJSON_AddNullToObject(s, "customer_account");
+	emu_jset(s, "customer_creation", cus != NULL && *cus ? NULL :
+	    cJSON_CreateString("if_required"));
+	cJSON_AddNullToObject(s, "customer_details");
+	emu_jset(s, "customer_email", emu_jstr(emu_p_str(p, "customer_email")));
+	cJSON_AddItemToObject(s, "discounts", cJSON_CreateArray());
+	cJSON_AddNumberToObject(s, "expires_at", (double)expires);
+	cJSON_AddNullToObject(s, "invoice");
+	cJSON_AddNullToObject(s, "invoice_creation");
+	emu_jset(s, "locale", emu_jstr(emu_p_str(p, "locale")));
+	cJSON_AddItemToObject(s, "metadata", cJSON_CreateObject());
+	cJSON_AddStringToObject(s, "mode", "payment");
+	cJSON_AddNullToObject(s, "origin_context");
+	cJSON_AddNullToObject(s, "payment_intent");
+	cJSON_AddNullToObject(s, "payment_link");
+	cJSON_AddStringToObject(s, "payment_method_collection", "if_required");
+	o = cJSON_AddArrayToObject(s, "payment_method_types");
+	cJSON_AddItemToArray(o, cJSON_CreateString("card"));
+	cJSON_AddStringToObject(s, "payment_status", "unpaid");
+	o = cJSON_AddObjectToObject(s, "phone_number_collection");
+	cJSON_AddFalseToObject(o, "enabled");
+	cJSON_AddNullToObject(s, "recovered_from");
+	cJSON_AddNullToObject(s, "saved_payment_method_options");
+	cJSON_AddNullToObject(s, "setup_intent");
+	cJSON_AddNullToObject(s, "shipping_address_collection");
+	cJSON_AddNullToObject(s, "shipping_cost");
+	cJSON_AddItemToObject(s, "shipping_options", cJSON_CreateArray());
+	cJSON_AddStringToObject(s, "status", "open");
+	emu_jset(s, "submit_type", emu_jstr(emu_p_str(p, "submit_type")));
+	cJSON_AddNullToObject(s, "subscription");
+	emu_jset(s, "success_url", emu_jstr(emu_p_str(p, "success_url")));
+	cJSON_AddNullToObject(s, "total_details");
+	cJSON_AddStringToObject(s, "ui_mode", "hosted");
+	snprintf(url, sizeof(url), "%s/c/pay/%s", emu_cfg.public_url, emu_jgets(s, "id"));
+	cJSON_AddStringToObject(s, "url", url);
+	cJSON_AddNullToObject(s, "wallet_options");
+	emu_p_metadata(s, p);
+	if (cJSON_IsObject(emu_jget(p, "payment_intent_data")))
+		cJSON_AddItemToObject(s, "_payment_intent_data",
+		    cJSON_Duplicate(emu_jget(p, "payment_intent_data"), 1));
+	return s;
+}
+
+void
+co_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
+{
+	const cJSON *p = rq->params, *coupon, *promo, *pmt;
+	const char *mode = emu_p_str(p, "mode"), *cus = emu_p_str(p, "customer");
+	const char *email = emu_p_str(p, "customer_email"), *ref, *ui = emu_p_str(p, "ui_mode");
+	char cur[8], err[300];
+	int64_t expires = time(NULL) + CO_DEFAULT_TTL, now = time(NULL);
+	int allow = 0;
+	cJSON *items = NULL, *s;
+
+	if (emu_params_check(rs, rq->params, p_create) != 0)
+		return;
+	if (mode != NULL && *mode && strcmp(mode, "payment") != 0) {
+		emu_bad(rs, "mode", "This emulator supports only mode=payment (got '%s').", mode);
+		return;
+	}
+	if (ui != NULL && *ui && strcmp(ui, "hosted") != 0) {
+		emu_bad(rs, "ui_mode", "This emulator supports only ui_mode=hosted.");
+		return;
+	}
+	cJSON_ArrayForEach(pmt, emu_jget(p, "payment_method_types"))
+		if (strcmp(pmt->valuestring, "card") != 0) {
+			emu_bad(rs, "payment_method_types", "This emulator supports only card.");
+			return;
+		}
+	if (cus != NULL && *cus && email != NULL && *email) {
+		emu_bad(rs, "customer_email", "You may only specify one of these parameters: "
+		    "customer, customer_email.");
+		return;
+	}
+	if (cus != NULL && *cus && emu_find("customer", cus) == NULL) {
+		emu_missing_obj(rs, "customer", cus, "customer");
+		return;
+	}
+	if (email != NULL && *email && (strlen(email) > 800 || strchr(email, '@') == NULL)) {
+		emu_bad(rs, "customer_email", "Invalid email address: %s", email);
+		return;
+	}
+	if ((ref = emu_p_str(p, "client_reference_id")) != NULL && strlen(ref) > 200) {
+		emu_bad(rs, "client_reference_id", "client_reference_id must be at most 200 "
+		    "characters.");
+		return;
+	}
+	if (url_ok(rs, p, "success_url") != 0 || url_ok(rs, p, "cancel_url") != 0)
+		return;
+	emu_p_bool(p, "allow_promotion_codes", &allow);
+	if (allow && cJSON_IsArray(emu_jget(p, "discounts")) &&
+	    cJSON_GetArraySize(emu_jget(p, "discounts")) > 0) {
+		emu_bad(rs, "discounts", "You may only specify one of these parameters: "
+		    "allow_promotion_codes, discounts.");
+		return;
+	}
+	if (emu_p_int(p, "expires_at", &expires) && (expires < now + CO_MIN_TTL ||
+	    expires > now + CO_DEFAULT_TTL)) {
+		emu_bad(rs, "expires_at", "The `expires_at` timestamp must be between 30 minutes and "
+		    "24 hours from Checkout Session creation.");
+		return;
+	}
+	if (resolve_discount(rs, p, &coupon, &promo) != 0)
+		return;
+	if ((items = build_items(rs, p, cur, sizeof(cur))) == NULL)
+		return;
+	s = session_new(p, cur, expires);
+	cJSON_AddItemToObject(s, "_line_items", items);
+	co_set_discount(s, NULL, NULL);
+	if (coupon != NULL) {
+		if (co_discount_check(coupon, promo, s, err, sizeof(err)) != 0) {
+			emu_error(rs, 400, "invalid_request_error", NULL, promo != NULL ?
+			    "discounts[0][promotion_code]" : "discounts[0][coupon]", "%s", err);
+			cJSON_Delete(s);
+			return;
+		}
+		co_set_discount(s, coupon, promo);
+	}
+	emu_insert("checkout.session", s);
+	emu_respond_obj(rq, rs, s);
+}
+
+static int
+session_match(const cJSON *o, const cJSON *p)
+{
+	const char *v;
+
+	if ((v = emu_p_str(p, "customer")) && *v &&
+	    !(emu_jgets(o, "customer") && strcmp(v, emu_jgets(o, "customer")) == 0))
+		return 0;
+	if ((v = emu_p_str(p, "status")) && *v && strcmp(v, emu_jgets(o, "status")) != 0)
+		return 0;
+	if ((v = emu_p_str(p, "payment_intent")) && *v &&
+	    !(emu_jgets(o, "payment_intent") && strcmp(v, emu_jgets(o, "payment_intent")) == 0))
+		return 0;
+	return 1;
+}
+
+void
+co_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
+{
+	const char *st;
+
+	if (emu_params_check(rs, rq->params, p_list) != 0)
+		return;
+	if ((st = emu_p_str(rq->params, "status")) && *st && strcmp(st, "open") &&
+	    strcmp(st, "complete") && strcmp(st, "expired")) {
+		emu_bad(rs, "status", "Invalid status: must be one of complete, expired, or open");
+		return;
+	}
+	emu_list(rq, rs, emu_coll("checkout.session"), 1, "/v1/checkout/sessions",
+	    session_match);
+}
+
+void
+co_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
+{
+	const cJSON *s;
+
+	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
+		return;
+	if ((s = emu_find("checkout.session", id)) == NULL)
+		emu_missing_obj(rs, "checkout.session", id, NULL);
+	else
+		emu_respond_obj(rq, rs, s);
+}
+
+void
+co_line_items(struct emu_req *rq, struct emu_resp *rs, const char *id)
+{
+	const cJSON *s;
+	char url[200];
+
+	if (emu_params_check(rs, rq->params, p_items_list) != 0)
+		return;
+	if ((s = emu_find("checkout.session", id)) == NULL) {
+		emu_missing_obj(rs, "checkout.session", id, NULL);
+		return;
+	}
+	snprintf(url, sizeof(url), "/v1/checkout/sessions/%s/line_items", id);
+	emu_list(rq, rs, emu_jget(s, "_line_items"), 0, url, NULL);
+}
+
+/* Marks an open session expired and records checkout.session.expired. */
+void
+co_expire_session(struct emu_req *rq, cJSON *s)
+{
+	emu_jset(s, "status", cJSON_CreateString("expired"));
+	emu_jset(s, "url", cJSON_CreateNull());
+	cJSON_DeleteItemFromObjectCaseSensitive(s, "_pending_3ds");
+	emu_dirty();
+	emu_event(rq, "checkout.session.expired", s, NULL);
+}
+
+void
+co_expire(struct emu_req *rq, struct emu_resp *rs, const char *id)
+{
+	cJSON *s;
+
+	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
+		return;
+	if ((s = emu_find("checkout.session", id)) == NULL) {
+		emu_missing_obj(rs, "checkout.session", id, NULL);
+		return;
+	}
+	if (strcmp(emu_jgets(s, "status"), "open") != 0) {
+		emu_bad(rs, NULL, "Only Checkout Sessions with a status in [\"open\"] can be "
+		    "expired. This Checkout Session has a status of \"%s\".", emu_jgets(s, "status"));
+		return;
+	}
+	co_expire_session(rq, s);
+	emu_respond_obj(rq, rs, s);
+}
+
+/* Expires open sessions whose expires_at has passed (called by the worker each second). */
+void
+co_expire_due(void)
+{
+	cJSON *s;
+	time_t now = time(NULL);
+
+	cJSON_ArrayForEach(s, emu_coll("checkout.session"))
+		if (strcmp(emu_jgets(s, "status"), "open") == 0 &&
+		    emu_jgeti(s, "expires_at", 0) <= now)
+			co_expire_session(NULL, s);
+}
+
+static void
+redeem(cJSON *o)
+{
+	int64_t n = emu_jgeti(o, "times_redeemed", 0) + 1, max;
+
+	emu_jset(o, "times_redeemed", cJSON_CreateNumber((double)n));
+	if (strcmp(emu_jgets(o, "object"), "coupon") == 0 &&
+	    (max = emu_jgeti(o, "max_redemptions", 0)) != 0 && n >= max)
+		emu_jset(o, "valid", cJSON_CreateFalse());
+}
+
+/*
+ * Completes a paid (or free) session: payment intent, customer details, redemptions, and
+ * checkout.session.completed. The hosted page calls it; there is no API request behind it.
+ */
+void
+co_complete(cJSON *s, const char *email, const char *name)
+{
+	int64_t total = emu_jgeti(s, "amount_total", 0);
+	const cJSON *d0 = cJSON_GetArrayItem(emu_jget(s, "discounts"), 0);
+	const cJSON *pid = emu_jget(s, "_payment_intent_data");
+	cJSON *cd, *pi, *o;
+
+	if (total > 0) {
+		pi = emu_base("pi_", "payment_intent", EMU_ID_RAND);
+		cJSON_AddNumberToObject(pi, "amount", (double)total);
+		cJSON_AddNumberToObject(pi, "amount_capturable", 0);
+		cJSON_AddNumberToObject(pi, "amount_received", (double)total);
+		cJSON_AddStringToObject(pi, "capture_method", "automatic_async");
+		cJSON_AddStringToObject(pi, "confirmation_method", "automatic");
+		cJSON_AddStringToObject(pi, "currency", emu_jgets(s, "currency"));
+		emu_jset(pi, "customer", emu_jstr(emu_jgets(s, "customer")));
+		emu_jset(pi, "description", emu_jstr(emu_jgets(pid, "description")));
+		cJSON_AddNullToObject(pi, "latest_charge");
+		cJSON_AddItemToObject(pi, "metadata", cJSON_IsObject(emu_jget(pid, "metadata")) ?
+		    cJSON_Duplicate(emu_jget(pid, "metadata"), 1) : cJSON_CreateObject());
+		o = cJSON_AddArrayToObject(pi, "payment_method_types");
+		cJSON_AddItemToArray(o, cJSON_CreateString("card"));
+		emu_jset(pi, "receipt_email", emu_jstr(emu_jgets(pid, "receipt_email")));
+		cJSON_AddStringToObject(pi, "status", "succeeded");
+		emu_insert("payment_intent", pi);
+		emu_jset(s, "payment_intent", cJSON_CreateString(emu_jgets(pi, "id")));
+	}
+	cd = cJSON_CreateObject();
+	cJSON_AddNullToObject(cd, "address");
+	cJSON_AddNullToObject(cd, "business_name");
+	emu_jset(cd, "email", emu_jstr(email));
+	cJSON_AddNullToObject(cd, "individual_name");
+	emu_jset(cd, "name", emu_jstr(name));
+	cJSON_AddNullToObject(cd, "phone");
+	cJSON_AddStringToObject(cd, "tax_exempt", "none");
+	cJSON_AddItemToObject(cd, "tax_ids", cJSON_CreateArray());
+	emu_jset(s, "customer_details", cd);
+	emu_jset(s, "status", cJSON_CreateString("complete"));
+	emu_jset(s, "payment_status", cJSON_CreateString(total > 0 ? "paid" :
+	    "no_payment_required"));
+	emu_jset(s, "url", cJSON_CreateNull());
+	cJSON_DeleteItemFromObjectCaseSensitive(s, "_pending_3ds");
+	if (d0 != NULL) {
+		if ((o = emu_find("coupon", emu_jgets(d0, "coupon"))) != NULL)
+			redeem(o);
+		if ((o = emu_find("promotion_code", emu_jgets(d0, "promotion_code"))) != NULL)
+			redeem(o);
+	}
+	emu_dirty();
+	emu_event(NULL, "checkout.session.completed", s, NULL);
+}
