@@ -60,7 +60,7 @@ json_int(const cJSON *item, long long min, long long max, long long *out)
 	d = item->valuedouble;
 	/* Reject fractions and anything a double cannot hold exactly. */
 	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max ||
-	    fabs(d) > 9007199254740992.0)
+	    fabs(d) >= 9007199254740992.0)
 		return 0;
 	*out = (long long)d;
 	return 1;

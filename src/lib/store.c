@@ -78,7 +78,9 @@ static enum shop_err
 store_load(const char *path, cJSON **out)
 {
 	char *data;
+	const char *end = NULL;
 	size_t len;
+	int trailing;
 	enum shop_err e;
 
 	*out = NULL;
@@ -88,9 +90,13 @@ store_load(const char *path, cJSON **out)
 	}
 	if (e != SHOP_OK)
 		return e;
-	*out = cJSON_ParseWithLength(data, len);
+	*out = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	/* Anything after the array but white space is damage too, not something to drop. */
+	while (*out != NULL && end < data + len && strchr(" \t\r\n", *end) != NULL)
+		end++;
+	trailing = *out != NULL && end != data + len;
 	free(data);
-	if (*out == NULL || !cJSON_IsArray(*out)) {
+	if (*out == NULL || !cJSON_IsArray(*out) || trailing) {
 		LOG("%s is not a JSON array: refusing to touch it", path);
 		cJSON_Delete(*out);
 		*out = NULL;

@@ -30,7 +30,7 @@ valid_email(const char *s)
 	dot = strrchr(at + 1, '.');
 	if (dot == NULL || dot == at + 1 || dot[1] == '\0' || strlen(dot + 1) < 2)
 		return 0;
-	if (at[1] == '-' || s[len - 1] == '-' || s[len - 1] == '.')
+	if (at[1] == '-' || at[1] == '.' || s[len - 1] == '-' || s[len - 1] == '.')
 		return 0;
 	return 1;
 }
