@@ -301,17 +301,25 @@ emu_jtrue(const cJSON *obj, const char *key)
 	return cJSON_IsTrue(emu_jget(obj, key));
 }
 
-/* A copy of a stored object without its private ("_"-prefixed) fields. Caller frees. */
-cJSON *
-emu_render(const cJSON *obj)
+static void
+strip_private(cJSON *o)
 {
-	cJSON *o = cJSON_Duplicate(obj, 1), *c, *next;
+	cJSON *c, *next;
 
 	for (c = o != NULL ? o->child : NULL; c != NULL; c = next) {
 		next = c->next;
 		if (c->string != NULL && c->string[0] == '_')
 			cJSON_Delete(cJSON_DetachItemViaPointer(o, c));
 	}
+}
+
+/* A copy of a stored object without its private ("_"-prefixed) fields. Caller frees. */
+cJSON *
+emu_render(const cJSON *obj)
+{
+	cJSON *o = cJSON_Duplicate(obj, 1);
+
+	strip_private(o);
 	return o;
 }
 
@@ -443,12 +451,14 @@ emu_expand(struct emu_resp *rs, cJSON *obj, const cJSON *params)
 void
 emu_respond_obj(struct emu_req *rq, struct emu_resp *rs, const cJSON *obj)
 {
-	cJSON *o = emu_render(obj);
+	cJSON *o = cJSON_Duplicate(obj, 1);
 
+	/* private fields go after expansion: line_items expands from "_line_items" */
 	if (emu_expand(rs, o, rq->params) != 0) {
 		cJSON_Delete(o);
 		return;
 	}
+	strip_private(o);
 	emu_resp_json(rs, 200, o);
 }
 
@@ -522,12 +532,14 @@ emu_list(struct emu_req *rq, struct emu_resp *rs, const cJSON *arr, int newest_f
 	cJSON_AddStringToObject(list, "object", "list");
 	data = cJSON_AddArrayToObject(list, "data");
 	for (int i = start; i < end; i++)
-		cJSON_AddItemToArray(data, emu_render(v[i]));
+		cJSON_AddItemToArray(data, cJSON_Duplicate(v[i], 1));
 	cJSON_AddBoolToObject(list, "has_more", cursor != NULL && cursor != after ? start > 0 :
 	    end < cnt);
 	cJSON_AddStringToObject(list, "url", url);
 	if (emu_expand(rs, list, rq->params) != 0)
 		goto done;
+	cJSON_ArrayForEach(o, data)
+		strip_private((cJSON *)o);
 	emu_resp_json(rs, 200, list);
 	list = NULL;
 	goto done;
