@@ -54,7 +54,7 @@ async function raw(emu, method, p, body, headers = {}) {
 }
 
 // A tiny webhook receiver: collects events whose signature verifies with the SDK.
-async function startWebhookServer(secret, { failFirst = 0 } = {}) {
+async function startWebhookServer(secret, { failFirst = 0, onEvent = null } = {}) {
   const verifier = new Stripe('sk_test_x');
   const events = [];
   const waiters = [];
@@ -62,16 +62,19 @@ async function startWebhookServer(secret, { failFirst = 0 } = {}) {
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       if (failures < failFirst) { failures++; res.writeHead(500); res.end('try later'); return; }
+      let ev;
       try {
-        const ev = verifier.webhooks.constructEvent(Buffer.concat(chunks), req.headers['stripe-signature'], secret);
-        events.push({ event: ev, headers: req.headers });
-        res.writeHead(200); res.end('ok');
-        waiters.splice(0).forEach((w) => w());
+        ev = verifier.webhooks.constructEvent(Buffer.concat(chunks), req.headers['stripe-signature'], secret);
       } catch (e) {
-        res.writeHead(400); res.end(String(e.message));
+        res.writeHead(400); res.end(String(e.message)); return;
       }
+      // like the shop's handler: it may call back into the API before answering
+      const extra = onEvent ? await onEvent(ev).catch((e) => ({ error: e })) : undefined;
+      events.push({ event: ev, headers: req.headers, extra });
+      res.writeHead(200); res.end('ok');
+      waiters.splice(0).forEach((w) => w());
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
