@@ -701,12 +701,12 @@ search_clause(const cJSON *o, const char *field, const char *val)
 {
 	const char *v;
 
-	if (strncmp(field, "metadata[", 9) == 0) {
+	if (strncmp(field, "metadata['", 10) == 0) {
 		char key[128];
 		size_t n = strlen(field);
-		if (n < 12 || n - 12 >= sizeof(key))
+		if (n < 13 || n - 12 >= sizeof(key) || strcmp(field + n - 2, "']") != 0)
 			return 0;
-		snprintf(key, sizeof(key), "%.*s", (int)(n - 13), field + 10);
+		snprintf(key, sizeof(key), "%.*s", (int)(n - 12), field + 10);
 		v = emu_jgets(emu_jget(o, "metadata"), key);
 		return v != NULL && strcmp(v, val) == 0;
 	}

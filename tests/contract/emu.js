@@ -13,11 +13,15 @@ const BIN = path.resolve(__dirname, '..', '..', 'build', 'stripe-emu');
 async function startEmu({ state, args = [], env = {} } = {}) {
   state = state || fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-emu-'));
   const child = spawn(BIN, ['--host', '127.0.0.1', '--port', '0', '--state', state, ...args], {
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS || '', UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    // STRIPE_EMU_TEST_LOG=file keeps every emulator's stderr (sanitizer reports, request log)
+    if (process.env.STRIPE_EMU_TEST_LOG) fs.appendFileSync(process.env.STRIPE_EMU_TEST_LOG, d);
+  });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
