@@ -113,6 +113,34 @@ static const struct emu_param p_event_list[] = {
 	EMU_LIST_PARAMS, {"type", P_STR, NULL}, {"types", P_STRS, NULL}, {NULL, 0, NULL}
 };
 
+/* Each type's fields in Stripe's order, with their defaults (see emu_new_obj). */
+static const char g_product_tpl[] = "{\"active\":true,\"default_price\":null,"
+    "\"description\":null,\"images\":[],\"marketing_features\":[],\"metadata\":{},"
+    "\"name\":\"\",\"package_dimensions\":null,\"shippable\":null,"
+    "\"statement_descriptor\":null,\"tax_code\":null,\"type\":\"service\","
+    "\"unit_label\":null,\"updated\":0,\"url\":null}";
+static const char g_price_tpl[] = "{\"active\":true,\"billing_scheme\":\"per_unit\","
+    "\"currency\":\"\",\"custom_unit_amount\":null,\"lookup_key\":null,\"metadata\":{},"
+    "\"nickname\":null,\"product\":\"\",\"recurring\":null,"
+    "\"tax_behavior\":\"unspecified\",\"tiers_mode\":null,\"transform_quantity\":null,"
+    "\"type\":\"one_time\",\"unit_amount\":0,\"unit_amount_decimal\":\"0\"}";
+static const char g_customer_tpl[] = "{\"address\":null,\"balance\":0,\"currency\":null,"
+    "\"default_source\":null,\"delinquent\":false,\"description\":null,\"discount\":null,"
+    "\"email\":null,\"invoice_prefix\":\"\",\"invoice_settings\":{\"custom_fields\":null,"
+    "\"default_payment_method\":null,\"footer\":null,\"rendering_options\":null},"
+    "\"metadata\":{},\"name\":null,\"next_invoice_sequence\":1,\"phone\":null,"
+    "\"preferred_locales\":[],\"shipping\":null,\"tax_exempt\":\"none\","
+    "\"test_clock\":null}";
+static const char g_coupon_tpl[] = "{\"amount_off\":null,\"currency\":null,"
+    "\"duration\":\"once\",\"duration_in_months\":null,\"max_redemptions\":null,"
+    "\"metadata\":{},\"name\":null,\"percent_off\":null,\"redeem_by\":null,"
+    "\"times_redeemed\":0,\"valid\":true}";
+static const char g_promo_tpl[] = "{\"active\":true,\"code\":\"\",\"customer\":null,"
+    "\"customer_account\":null,\"expires_at\":null,\"max_redemptions\":null,"
+    "\"metadata\":{},\"promotion\":{\"coupon\":null,\"type\":\"coupon\"},"
+    "\"restrictions\":{\"currency_options\":{},\"first_time_transaction\":false,"
+    "\"minimum_amount\":null,\"minimum_amount_currency\":null},\"times_redeemed\":0}";
+
 static int currency_ok(struct emu_resp *rs, const char *cur, const char *param);
 static void set_str(cJSON *o, const cJSON *p, const char *name);
 static void set_bool(cJSON *o, const cJSON *p, const char *name);
@@ -157,6 +185,16 @@ set_bool(cJSON *o, const cJSON *p, const char *name)
 
 	if (emu_p_bool(p, name, &b))
 		emu_jset(o, name, cJSON_CreateBool(b));
+}
+
+/* Copies an optional integer parameter onto o. */
+static void
+set_int(cJSON *o, const cJSON *p, const char *name)
+{
+	int64_t v;
+
+	if (emu_p_int(p, name, &v))
+		emu_jset(o, name, cJSON_CreateNumber((double)v));
 }
 
 static cJSON *
@@ -428,32 +466,24 @@ price_new(struct emu_req *rq, const cJSON *p, const char *product)
 	lower(cur);
 	if (lk != NULL && *lk != '\0')
 		lookup_key_release(rq, lk);
-	pr = emu_base("price_", "price", EMU_ID_RAND);
-	cJSON_AddBoolToObject(pr, "active", 1);
-	cJSON_AddStringToObject(pr, "billing_scheme", "per_unit");
-	cJSON_AddStringToObject(pr, "currency", cur);
-	cJSON_AddNullToObject(pr, "custom_unit_amount");
-	cJSON_AddItemToObject(pr, "lookup_key", emu_jstr(lk));
-	cJSON_AddItemToObject(pr, "metadata", cJSON_CreateObject());
-	cJSON_AddNullToObject(pr, "nickname");
-	cJSON_AddStringToObject(pr, "product", product);
+	pr = emu_new_obj("price_", "price", EMU_ID_RAND, g_price_tpl);
+	emu_jset(pr, "currency", cJSON_CreateString(cur));
+	emu_jset(pr, "lookup_key", emu_jstr(lk));
+	emu_jset(pr, "product", cJSON_CreateString(product));
 	if (cJSON_IsObject(rec)) {
 		emu_p_int(rec, "interval_count", &count);
-		r = cJSON_AddObjectToObject(pr, "recurring");
+		r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "interval", emu_p_str(rec, "interval"));
 		cJSON_AddNumberToObject(r, "interval_count", (double)count);
 		cJSON_AddNullToObject(r, "meter");
 		cJSON_AddNullToObject(r, "trial_period_days");
 		cJSON_AddStringToObject(r, "usage_type", "licensed");
-	} else
-		cJSON_AddNullToObject(pr, "recurring");
-	cJSON_AddStringToObject(pr, "tax_behavior", "unspecified");
-	cJSON_AddNullToObject(pr, "tiers_mode");
-	cJSON_AddNullToObject(pr, "transform_quantity");
-	cJSON_AddStringToObject(pr, "type", cJSON_IsObject(rec) ? "recurring" : "one_time");
-	cJSON_AddNumberToObject(pr, "unit_amount", (double)amt);
+		emu_jset(pr, "recurring", r);
+		emu_jset(pr, "type", cJSON_CreateString("recurring"));
+	}
+	emu_jset(pr, "unit_amount", cJSON_CreateNumber((double)amt));
 	snprintf(buf, sizeof(buf), "%lld", (long long)amt);
-	cJSON_AddStringToObject(pr, "unit_amount_decimal", buf);
+	emu_jset(pr, "unit_amount_decimal", cJSON_CreateString(buf));
 	set_bool(pr, p, "active");
 	set_str(pr, p, "nickname");
 	set_str(pr, p, "tax_behavior");
@@ -469,25 +499,14 @@ static cJSON *
 product_new(struct emu_req *rq, const cJSON *p)
 {
 	const char *id = emu_p_str(p, "id");
-	cJSON *prod = emu_base("prod_", "product", EMU_ID_RAND);
+	cJSON *prod = emu_new_obj("prod_", "product", EMU_ID_RAND, g_product_tpl);
 
 	if (id != NULL && *id != '\0')
 		emu_jset(prod, "id", cJSON_CreateString(id));
-	cJSON_AddBoolToObject(prod, "active", 1);
-	cJSON_AddNullToObject(prod, "default_price");
-	cJSON_AddNullToObject(prod, "description");
-	cJSON_AddItemToObject(prod, "images", strs_array(p, "images"));
-	cJSON_AddItemToObject(prod, "marketing_features", cJSON_CreateArray());
-	cJSON_AddItemToObject(prod, "metadata", cJSON_CreateObject());
-	cJSON_AddStringToObject(prod, "name", emu_p_str(p, "name"));
-	cJSON_AddNullToObject(prod, "package_dimensions");
-	cJSON_AddNullToObject(prod, "shippable");
-	cJSON_AddNullToObject(prod, "statement_descriptor");
-	cJSON_AddNullToObject(prod, "tax_code");
-	cJSON_AddStringToObject(prod, "type", "service");
-	cJSON_AddNullToObject(prod, "unit_label");
-	cJSON_AddNumberToObject(prod, "updated", (double)time(NULL));
-	cJSON_AddNullToObject(prod, "url");
+	if (emu_p_has(p, "images"))
+		emu_jset(prod, "images", strs_array(p, "images"));
+	emu_jset(prod, "name", cJSON_CreateString(emu_p_str(p, "name")));
+	emu_jset(prod, "updated", cJSON_CreateNumber((double)time(NULL)));
 	set_bool(prod, p, "active");
 	set_str(prod, p, "description");
 	set_bool(prod, p, "shippable");
@@ -637,37 +656,18 @@ void
 api_customers_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 {
 	const cJSON *p = rq->params;
-	cJSON *c, *inv;
+	cJSON *c;
 	char prefix[16];
 
 	if (emu_params_check(rs, rq->params, p_customer) != 0)
 		return;
-	c = emu_base("cus_", "customer", EMU_ID_RAND);
-	cJSON_AddNullToObject(c, "address");
-	cJSON_AddNumberToObject(c, "balance", 0);
-	cJSON_AddNullToObject(c, "currency");
-	cJSON_AddNullToObject(c, "default_source");
-	cJSON_AddFalseToObject(c, "delinquent");
-	cJSON_AddNullToObject(c, "description");
-	cJSON_AddNullToObject(c, "discount");
-	cJSON_AddNullToObject(c, "email");
+	c = emu_new_obj("cus_", "customer", EMU_ID_RAND, g_customer_tpl);
 	emu_new_id(prefix, sizeof(prefix), "", 8);
 	for (char *q = prefix; *q; q++)
 		*q = (char)toupper((unsigned char)*q);
-	cJSON_AddStringToObject(c, "invoice_prefix", prefix);
-	inv = cJSON_AddObjectToObject(c, "invoice_settings");
-	cJSON_AddNullToObject(inv, "custom_fields");
-	cJSON_AddNullToObject(inv, "default_payment_method");
-	cJSON_AddNullToObject(inv, "footer");
-	cJSON_AddNullToObject(inv, "rendering_options");
-	cJSON_AddItemToObject(c, "metadata", cJSON_CreateObject());
-	cJSON_AddNullToObject(c, "name");
-	cJSON_AddNumberToObject(c, "next_invoice_sequence", 1);
-	cJSON_AddNullToObject(c, "phone");
-	cJSON_AddItemToObject(c, "preferred_locales", strs_array(p, "preferred_locales"));
-	cJSON_AddNullToObject(c, "shipping");
-	cJSON_AddStringToObject(c, "tax_exempt", "none");
-	cJSON_AddNullToObject(c, "test_clock");
+	emu_jset(c, "invoice_prefix", cJSON_CreateString(prefix));
+	if (emu_p_has(p, "preferred_locales"))
+		emu_jset(c, "preferred_locales", strs_array(p, "preferred_locales"));
 	set_str(c, p, "email");
 	set_str(c, p, "name");
 	set_str(c, p, "description");
@@ -890,26 +890,20 @@ api_coupons_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 	}
 	if (id != NULL && *id != '\0' && custom_id_ok(rs, id, "coupon") != 0)
 		return;
-	c = cJSON_CreateObject();
 	emu_new_id(rid, sizeof(rid), "", 8);
-	cJSON_AddStringToObject(c, "id", id != NULL && *id ? id : rid);
-	cJSON_AddStringToObject(c, "object", "coupon");
-	emu_jset(c, "amount_off", has_off ? cJSON_CreateNumber((double)off) : NULL);
-	cJSON_AddNumberToObject(c, "created", (double)time(NULL));
+	c = emu_new_obj("", "coupon", 0, g_coupon_tpl);
+	emu_jset(c, "id", cJSON_CreateString(id != NULL && *id ? id : rid));
+	if (has_off)
+		emu_jset(c, "amount_off", cJSON_CreateNumber((double)off));
 	emu_jset(c, "currency", emu_jstr(lc));
-	cJSON_AddStringToObject(c, "duration", dur != NULL && *dur ? dur : "once");
-	emu_jset(c, "duration_in_months", emu_p_int(p, "duration_in_months", &v) ?
-	    cJSON_CreateNumber((double)v) : NULL);
-	cJSON_AddFalseToObject(c, "livemode");
-	emu_jset(c, "max_redemptions", emu_p_int(p, "max_redemptions", &v) ?
-	    cJSON_CreateNumber((double)v) : NULL);
-	cJSON_AddItemToObject(c, "metadata", cJSON_CreateObject());
-	emu_jset(c, "name", emu_jstr(emu_p_str(p, "name")));
-	emu_jset(c, "percent_off", has_pct ? cJSON_CreateNumber(pct) : NULL);
-	emu_jset(c, "redeem_by", emu_p_int(p, "redeem_by", &v) ?
-	    cJSON_CreateNumber((double)v) : NULL);
-	cJSON_AddNumberToObject(c, "times_redeemed", 0);
-	cJSON_AddTrueToObject(c, "valid");
+	if (dur != NULL && *dur)
+		emu_jset(c, "duration", cJSON_CreateString(dur));
+	set_int(c, p, "duration_in_months");
+	set_int(c, p, "max_redemptions");
+	set_str(c, p, "name");
+	if (has_pct)
+		emu_jset(c, "percent_off", cJSON_CreateNumber(pct));
+	set_int(c, p, "redeem_by");
 	emu_p_metadata(c, p);
 	emu_insert("coupon", c);
 	emu_event(rq, "coupon.created", c, NULL);
@@ -959,7 +953,7 @@ api_promos_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 	char gen[16], lc[8] = "";
 	int64_t v, minamt = 0;
 	int ftt = 0, active = 1, has_min;
-	cJSON *o, *r, *pr;
+	cJSON *o, *r;
 
 	if (emu_params_check(rs, rq->params, p_promo_create) != 0)
 		return;
@@ -1028,25 +1022,18 @@ api_promos_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		lower(lc);
 	}
 	emu_p_bool(rp, "first_time_transaction", &ftt);
-	o = emu_base("promo_", "promotion_code", EMU_ID_RAND);
-	cJSON_AddBoolToObject(o, "active", active);
-	cJSON_AddStringToObject(o, "code", code);
+	o = emu_new_obj("promo_", "promotion_code", EMU_ID_RAND, g_promo_tpl);
+	emu_jset(o, "active", cJSON_CreateBool(active));
+	emu_jset(o, "code", cJSON_CreateString(code));
 	emu_jset(o, "customer", emu_jstr(cus));
-	cJSON_AddNullToObject(o, "customer_account");
-	emu_jset(o, "expires_at", emu_p_int(p, "expires_at", &v) ? cJSON_CreateNumber((double)v) :
-	    NULL);
-	emu_jset(o, "max_redemptions", emu_p_int(p, "max_redemptions", &v) ?
-	    cJSON_CreateNumber((double)v) : NULL);
-	cJSON_AddItemToObject(o, "metadata", cJSON_CreateObject());
-	pr = cJSON_AddObjectToObject(o, "promotion");
-	cJSON_AddStringToObject(pr, "coupon", emu_jgets(coupon, "id"));
-	cJSON_AddStringToObject(pr, "type", "coupon");
-	r = cJSON_AddObjectToObject(o, "restrictions");
-	cJSON_AddItemToObject(r, "currency_options", cJSON_CreateObject());
-	cJSON_AddBoolToObject(r, "first_time_transaction", ftt);
-	emu_jset(r, "minimum_amount", has_min ? cJSON_CreateNumber((double)minamt) : NULL);
+	set_int(o, p, "expires_at");
+	set_int(o, p, "max_redemptions");
+	emu_jset(emu_jget(o, "promotion"), "coupon", cJSON_CreateString(emu_jgets(coupon, "id")));
+	r = emu_jget(o, "restrictions");
+	emu_jset(r, "first_time_transaction", cJSON_CreateBool(ftt));
+	if (has_min)
+		emu_jset(r, "minimum_amount", cJSON_CreateNumber((double)minamt));
 	emu_jset(r, "minimum_amount_currency", emu_jstr(lc));
-	cJSON_AddNumberToObject(o, "times_redeemed", 0);
 	emu_p_metadata(o, p);
 	emu_insert("promotion_code", o);
 	emu_event(rq, "promotion_code.created", o, NULL);

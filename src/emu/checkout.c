@@ -426,78 +426,66 @@ totals(cJSON *session)
 	emu_jset(session, "total_details", td);
 }
 
-/* The session object with every field Stripe returns; items, totals and discount later. */
+/* Every field Stripe returns on a payment-mode session, in its order, with defaults. */
+static const char g_session_tpl[] = "{\"adaptive_pricing\":null,\"after_expiration\":null,"
+    "\"allow_promotion_codes\":null,\"amount_subtotal\":0,\"amount_total\":0,"
+    "\"automatic_tax\":{\"enabled\":false,\"liability\":null,\"provider\":null,"
+    "\"status\":null},\"billing_address_collection\":null,\"cancel_url\":null,"
+    "\"client_reference_id\":null,\"client_secret\":null,\"collected_information\":null,"
+    "\"consent\":null,\"consent_collection\":null,\"currency\":null,"
+    "\"currency_conversion\":null,\"custom_fields\":[],\"custom_text\":{"
+    "\"after_submit\":null,\"shipping_address\":null,\"submit\":null,"
+    "\"terms_of_service_acceptance\":null},\"customer\":null,\"customer_account\":null,"
+    "\"customer_creation\":\"if_required\",\"customer_details\":null,"
+    "\"customer_email\":null,\"discounts\":[],\"expires_at\":0,\"invoice\":null,"
+    "\"invoice_creation\":null,\"locale\":null,\"metadata\":{},\"mode\":\"payment\","
+    "\"origin_context\":null,\"payment_intent\":null,\"payment_link\":null,"
+    "\"payment_method_collection\":\"if_required\",\"payment_method_types\":[\"card\"],"
+    "\"payment_status\":\"unpaid\",\"phone_number_collection\":{\"enabled\":false},"
+    "\"recovered_from\":null,\"saved_payment_method_options\":null,\"setup_intent\":null,"
+    "\"shipping_address_collection\":null,\"shipping_cost\":null,\"shipping_options\":[],"
+    "\"status\":\"open\",\"submit_type\":null,\"subscription\":null,\"success_url\":null,"
+    "\"total_details\":null,\"ui_mode\":\"hosted\",\"url\":null,\"wallet_options\":null}";
+static const char g_pi_tpl[] = "{\"amount\":0,\"amount_capturable\":0,"
+    "\"amount_received\":0,\"capture_method\":\"automatic_async\","
+    "\"confirmation_method\":\"automatic\",\"currency\":null,\"customer\":null,"
+    "\"description\":null,\"latest_charge\":null,\"metadata\":{},"
+    "\"payment_method_types\":[\"card\"],\"receipt_email\":null,"
+    "\"status\":\"succeeded\"}";
+static const char g_details_tpl[] = "{\"address\":null,\"business_name\":null,"
+    "\"email\":null,\"individual_name\":null,\"name\":null,\"phone\":null,"
+    "\"tax_exempt\":\"none\",\"tax_ids\":[]}";
+
+/* Copies optional string parameters names[] from p onto o ("" or absent stays null). */
+static void
+copy_strs(cJSON *o, const cJSON *p, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (emu_p_str(p, *names) != NULL)
+			emu_jset(o, *names, emu_jstr(emu_p_str(p, *names)));
+}
+
+/* A new open session from checked params; items, totals and discount come after. */
 static cJSON *
 session_new(const cJSON *p, const char *cur, int64_t expires)
 {
-	cJSON *s = emu_base("cs_test_", "checkout.session", 58), *o;
-	const char *cus = emu_p_str(p, "customer");
+	static const char *const strs[] = {
+		"cancel_url", "client_reference_id", "customer", "customer_email", "locale",
+		"submit_type", "success_url", NULL
+	};
+	cJSON *s = emu_new_obj("cs_test_", "checkout.session", 58, g_session_tpl);
 	char url[700];
 	int b = 0;
 
-	cJSON_AddNullToObject(s, "adaptive_pricing");
-	cJSON_AddNullToObject(s, "after_expiration");
-	emu_jset(s, "allow_promotion_codes", emu_p_bool(p, "allow_promotion_codes", &b) ?
-	    cJSON_CreateBool(b) : NULL);
-	cJSON_AddNumberToObject(s, "amount_subtotal", 0);
-	cJSON_AddNumberToObject(s, "amount_total", 0);
-	o = cJSON_AddObjectToObject(s, "automatic_tax");
-	cJSON_AddFalseToObject(o, "enabled");
-	cJSON_AddNullToObject(o, "liability");
-	cJSON_AddNullToObject(o, "provider");
-	cJSON_AddNullToObject(o, "status");
-	cJSON_AddNullToObject(s, "billing_address_collection");
-	emu_jset(s, "cancel_url", emu_jstr(emu_p_str(p, "cancel_url")));
-	emu_jset(s, "client_reference_id", emu_jstr(emu_p_str(p, "client_reference_id")));
-	cJSON_AddNullToObject(s, "client_secret");
-	cJSON_AddNullToObject(s, "collected_information");
-	cJSON_AddNullToObject(s, "consent");
-	cJSON_AddNullToObject(s, "consent_collection");
-	cJSON_AddStringToObject(s, "currency", cur);
-	cJSON_AddNullToObject(s, "currency_conversion");
-	cJSON_AddItemToObject(s, "custom_fields", cJSON_CreateArray());
-	o = cJSON_AddObjectToObject(s, "custom_text");
-	cJSON_AddNullToObject(o, "after_submit");
-	cJSON_AddNullToObject(o, "shipping_address");
-	cJSON_AddNullToObject(o, "submit");
-	cJSON_AddNullToObject(o, "terms_of_service_acceptance");
-	emu_jset(s, "customer", emu_jstr(cus));
-	cJSON_AddNullToObject(s, "customer_account");
-	emu_jset(s, "customer_creation", cus != NULL && *cus ? NULL :
-	    cJSON_CreateString("if_required"));
-	cJSON_AddNullToObject(s, "customer_details");
-	emu_jset(s, "customer_email", emu_jstr(emu_p_str(p, "customer_email")));
-	cJSON_AddItemToObject(s, "discounts", cJSON_CreateArray());
-	cJSON_AddNumberToObject(s, "expires_at", (double)expires);
-	cJSON_AddNullToObject(s, "invoice");
-	cJSON_AddNullToObject(s, "invoice_creation");
-	emu_jset(s, "locale", emu_jstr(emu_p_str(p, "locale")));
-	cJSON_AddItemToObject(s, "metadata", cJSON_CreateObject());
-	cJSON_AddStringToObject(s, "mode", "payment");
-	cJSON_AddNullToObject(s, "origin_context");
-	cJSON_AddNullToObject(s, "payment_intent");
-	cJSON_AddNullToObject(s, "payment_link");
-	cJSON_AddStringToObject(s, "payment_method_collection", "if_required");
-	o = cJSON_AddArrayToObject(s, "payment_method_types");
-	cJSON_AddItemToArray(o, cJSON_CreateString("card"));
-	cJSON_AddStringToObject(s, "payment_status", "unpaid");
-	o = cJSON_AddObjectToObject(s, "phone_number_collection");
-	cJSON_AddFalseToObject(o, "enabled");
-	cJSON_AddNullToObject(s, "recovered_from");
-	cJSON_AddNullToObject(s, "saved_payment_method_options");
-	cJSON_AddNullToObject(s, "setup_intent");
-	cJSON_AddNullToObject(s, "shipping_address_collection");
-	cJSON_AddNullToObject(s, "shipping_cost");
-	cJSON_AddItemToObject(s, "shipping_options", cJSON_CreateArray());
-	cJSON_AddStringToObject(s, "status", "open");
-	emu_jset(s, "submit_type", emu_jstr(emu_p_str(p, "submit_type")));
-	cJSON_AddNullToObject(s, "subscription");
-	emu_jset(s, "success_url", emu_jstr(emu_p_str(p, "success_url")));
-	cJSON_AddNullToObject(s, "total_details");
-	cJSON_AddStringToObject(s, "ui_mode", "hosted");
+	copy_strs(s, p, strs);
+	if (emu_p_bool(p, "allow_promotion_codes", &b))
+		emu_jset(s, "allow_promotion_codes", cJSON_CreateBool(b));
+	emu_jset(s, "currency", cJSON_CreateString(cur));
+	if (emu_jgets(s, "customer") != NULL)
+		emu_jset(s, "customer_creation", NULL);
+	emu_jset(s, "expires_at", cJSON_CreateNumber((double)expires));
 	snprintf(url, sizeof(url), "%s/c/pay/%s", emu_cfg.public_url, emu_jgets(s, "id"));
-	cJSON_AddStringToObject(s, "url", url);
-	cJSON_AddNullToObject(s, "wallet_options");
+	emu_jset(s, "url", cJSON_CreateString(url));
 	emu_p_metadata(s, p);
 	if (cJSON_IsObject(emu_jget(p, "payment_intent_data")))
 		cJSON_AddItemToObject(s, "_payment_intent_data",
@@ -713,34 +701,21 @@ co_complete(cJSON *s, const char *email, const char *name)
 	cJSON *cd, *pi, *o;
 
 	if (total > 0) {
-		pi = emu_base("pi_", "payment_intent", EMU_ID_RAND);
-		cJSON_AddNumberToObject(pi, "amount", (double)total);
-		cJSON_AddNumberToObject(pi, "amount_capturable", 0);
-		cJSON_AddNumberToObject(pi, "amount_received", (double)total);
-		cJSON_AddStringToObject(pi, "capture_method", "automatic_async");
-		cJSON_AddStringToObject(pi, "confirmation_method", "automatic");
-		cJSON_AddStringToObject(pi, "currency", emu_jgets(s, "currency"));
+		pi = emu_new_obj("pi_", "payment_intent", EMU_ID_RAND, g_pi_tpl);
+		emu_jset(pi, "amount", cJSON_CreateNumber((double)total));
+		emu_jset(pi, "amount_received", cJSON_CreateNumber((double)total));
+		emu_jset(pi, "currency", cJSON_CreateString(emu_jgets(s, "currency")));
 		emu_jset(pi, "customer", emu_jstr(emu_jgets(s, "customer")));
 		emu_jset(pi, "description", emu_jstr(emu_jgets(pid, "description")));
-		cJSON_AddNullToObject(pi, "latest_charge");
-		cJSON_AddItemToObject(pi, "metadata", cJSON_IsObject(emu_jget(pid, "metadata")) ?
-		    cJSON_Duplicate(emu_jget(pid, "metadata"), 1) : cJSON_CreateObject());
-		o = cJSON_AddArrayToObject(pi, "payment_method_types");
-		cJSON_AddItemToArray(o, cJSON_CreateString("card"));
+		if (cJSON_IsObject(emu_jget(pid, "metadata")))
+			emu_jset(pi, "metadata", cJSON_Duplicate(emu_jget(pid, "metadata"), 1));
 		emu_jset(pi, "receipt_email", emu_jstr(emu_jgets(pid, "receipt_email")));
-		cJSON_AddStringToObject(pi, "status", "succeeded");
 		emu_insert("payment_intent", pi);
 		emu_jset(s, "payment_intent", cJSON_CreateString(emu_jgets(pi, "id")));
 	}
-	cd = cJSON_CreateObject();
-	cJSON_AddNullToObject(cd, "address");
-	cJSON_AddNullToObject(cd, "business_name");
+	cd = cJSON_Parse(g_details_tpl);
 	emu_jset(cd, "email", emu_jstr(email));
-	cJSON_AddNullToObject(cd, "individual_name");
 	emu_jset(cd, "name", emu_jstr(name));
-	cJSON_AddNullToObject(cd, "phone");
-	cJSON_AddStringToObject(cd, "tax_exempt", "none");
-	cJSON_AddItemToObject(cd, "tax_ids", cJSON_CreateArray());
 	emu_jset(s, "customer_details", cd);
 	emu_jset(s, "status", cJSON_CreateString("complete"));
 	emu_jset(s, "payment_status", cJSON_CreateString(total > 0 ? "paid" :

@@ -93,6 +93,7 @@ void emu_insert(const char *type, cJSON *obj);          /* takes obj */
 cJSON *emu_root_array(const char *name);                /* borrowed: "idempotency", "deliveries" */
 void emu_new_id(char *out, size_t n, const char *prefix, int nrand);
 cJSON *emu_base(const char *prefix, const char *object, int nrand);
+cJSON *emu_new_obj(const char *prefix, const char *object, int nrand, const char *tpl);
 cJSON *emu_render(const cJSON *obj);                    /* caller frees */
 int emu_expand(struct emu_resp *rs, cJSON *obj, const cJSON *params);
 void emu_respond_obj(struct emu_req *rq, struct emu_resp *rs, const cJSON *obj);

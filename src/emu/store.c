@@ -262,6 +262,19 @@ emu_base(const char *prefix, const char *object, int nrand)
 	return o;
 }
 
+/* emu_base plus the fields of tpl, a JSON object literal giving the type's shape and
+ * defaults in Stripe's field order. Caller owns the result. */
+cJSON *
+emu_new_obj(const char *prefix, const char *object, int nrand, const char *tpl)
+{
+	cJSON *o = emu_base(prefix, object, nrand), *t = cJSON_Parse(tpl), *c;
+
+	while (t != NULL && (c = t->child) != NULL)
+		cJSON_AddItemToObject(o, c->string, cJSON_DetachItemViaPointer(t, c));
+	cJSON_Delete(t);
+	return o;
+}
+
 void
 emu_jset(cJSON *obj, const char *key, cJSON *val)
 {
