@@ -195,8 +195,7 @@ export function safeNext(fallback = 'index.html') {
   if (!next || /^[a-z][a-z0-9+.-]*:/i.test(next) || /^[\\/]{2}/.test(next) || /[\\\s]/.test(next)) return fallback;
   try {
     const u = new URL(next, location.href);
-    if (u.origin !== location.origin) return fallback;
-    return u.pathname + u.search + u.hash;
+    return u.origin === location.origin ? next : fallback;
   } catch {
     return fallback;
   }

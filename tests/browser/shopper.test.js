@@ -76,6 +76,7 @@ async function stopShop() {
 
 async function newPage(context) {
   const page = await context.newPage();
+  page.setDefaultTimeout(15000);
   page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
@@ -291,6 +292,90 @@ test('a shopper registers, buys two products with a discount code and finds the 
       }
     }
     await phone.close();
+  });
+
+  await context.close();
+  assert.deepEqual(problems, [], 'no script errors and nothing refused by the Content-Security-Policy');
+});
+
+test('the cart copes with being logged out, a code that does not apply, an item no longer sold and an unpaid return', { timeout: 180000 }, async (t) => {
+  const user = { name: 'Bo Kantfall', email: `bo.${Date.now()}@example.com`, password: 'hjortron-77' };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  const page = await newPage(context);
+  let sessionId;
+
+  await t.test('checkout while logged out goes to the login page, and registering returns to the cart', async () => {
+    await page.goto(`${base}/index.html`);
+    const add = page.locator('[data-test=add-to-cart]');
+    await add.nth(2).click();
+    await add.nth(5).click();
+    await page.goto(`${base}/cart.html`);
+    await page.locator('#checkout-status .notice-info').waitFor(); // "log in to pay"
+    await page.click('#checkout');
+    await page.waitForURL(/login\.html\?next=cart\.html/);
+    await page.click('#switch-link'); // "create account" keeps ?next=
+    await page.waitForURL(/register\.html\?next=cart\.html/);
+    await page.fill('#name', user.name);
+    await page.fill('#email', user.email);
+    await page.fill('#password', user.password);
+    await page.click('#submit');
+    await page.waitForURL(/cart\.html$/);
+    await page.locator('[data-test=cart-line]').first().waitFor();
+    assert.equal(await page.locator('[data-test=cart-line]').count(), 2);
+  });
+
+  await t.test('BIG100 on a small cart says it needs an order of 500 kr', async () => {
+    await page.fill('#promo-code', 'BIG100');
+    await page.click('#apply-promo');
+    const err = page.locator('[data-test=promo-error]');
+    await err.waitFor();
+    assert.match(await err.textContent(), /500,00/);
+    assert.ok(await page.locator('#discount-line').isHidden());
+    await shot(page, '11-cart-code-not-applicable');
+    await page.fill('#promo-code', '');
+  });
+
+  await t.test('an item whose price was withdrawn is named, and can be removed', async () => {
+    const lines = await cartLines(page);
+    const gone = lines[1];
+    // The shop owner withdraws the price in the (emulated) Stripe dashboard.
+    const res = await fetch(`http://127.0.0.1:${EMU_PORT}/v1/prices/${gone.price}`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer sk_test_browser', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'active=false',
+    });
+    assert.equal(res.status, 200, await res.text());
+    await page.click('#checkout');
+    const notice = page.locator('[data-test=unavailable]');
+    await notice.waitFor();
+    assert.equal(await notice.count(), 1);
+    assert.match(await notice.textContent(), new RegExp(gone.name));
+    assert.match(await page.locator('#checkout-status').textContent(), new RegExp(gone.name));
+    await shot(page, '12-cart-price-unavailable');
+    await notice.locator('button').click();
+    assert.equal(await page.locator('[data-test=cart-line]').count(), 1);
+    assert.equal(await page.locator('#cart-count').textContent(), '1');
+    assert.equal(await page.locator('#checkout-status').textContent(), '');
+  });
+
+  await t.test('going back from the payment page keeps the cart', async () => {
+    await page.click('#checkout');
+    await page.waitForURL((u) => !u.toString().startsWith(base), { timeout: 30000 });
+    sessionId = (page.url().match(/cs_[A-Za-z0-9_]+/) || [])[0];
+    await page.click('#cancel');
+    await page.waitForURL(/cancel\.html/);
+    assert.equal(await page.locator('#cart-count').textContent(), '1');
+  });
+
+  await t.test('returning to the success page without paying says the payment is not confirmed', async () => {
+    assert.ok(sessionId, 'the payment page URL names its session');
+    await page.goto(`${base}/success.html?session_id=${sessionId}`);
+    const notice = page.locator('#success-status .notice');
+    await notice.waitFor({ timeout: 20000 });
+    assert.match(await notice.textContent(), /not confirmed yet/i);
+    assert.ok(await page.locator('#retry').isVisible());
+    assert.equal(await page.locator('#cart-count').textContent(), '1', 'the cart is kept');
+    await shot(page, '13-success-not-confirmed');
   });
 
   await context.close();
