@@ -94,6 +94,7 @@ const strings = {
     'auth.alreadyIn': 'Du är redan inloggad som {name}.',
     'auth.continue': 'Fortsätt',
 
+    'success.pendingHeading': 'Din betalning',
     'success.checking': 'Vi bekräftar din betalning…',
     'success.waiting': 'Betalningen är inte bekräftad än. Vi försöker igen…',
     'success.notConfirmed': 'Betalningen är inte bekräftad än. Vänta en liten stund och försök igen – du debiteras inte två gånger.',
@@ -251,6 +252,7 @@ const strings = {
     'auth.alreadyIn': 'You are already logged in as {name}.',
     'auth.continue': 'Continue',
 
+    'success.pendingHeading': 'Your payment',
     'success.checking': 'Confirming your payment…',
     'success.waiting': 'Payment not confirmed yet. Trying again…',
     'success.notConfirmed': 'Payment not confirmed yet. Please wait a moment and try again – you will not be charged twice.',

@@ -245,6 +245,11 @@ async function checkPromo(code) {
   renderSummary();
 }
 
+// Once the shopper edits the code, the complaint about the previous one no longer applies.
+promoInput.addEventListener('input', () => {
+  if (promo.error) { promo.error = null; renderPromoStatus(); }
+});
+
 $('promo-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const code = promoInput.value.trim();
@@ -291,6 +296,7 @@ async function checkout() {
   if (busy || lines.length === 0) return;
   if (loggedIn === false) { location.href = loginUrl('cart.html'); return; }
   clearCheckoutStatus();
+  if (promo.error) { promo.error = null; renderPromoStatus(); }
   const code = promo.code || promoInput.value.trim() || null;
   const body = { items: items() };
   if (code) body.promotion_code = code;

@@ -39,7 +39,8 @@ async function confirm(attempt) {
     show(() => message(status, 'info', t('success.login'),
       el('a', { class: 'btn', href: loginUrl() }, t('nav.login'))));
   } else if (code === 'payment_not_confirmed') {
-    show(() => message(status, 'info', t('success.notConfirmed'), retryButton()));
+    show(() => message(status, 'info', t('success.notConfirmed'), retryButton(),
+      el('a', { class: 'btn btn-secondary', href: 'cart.html' }, t('cancel.back'))));
   } else if (r.status === 404) {
     show(() => message(status, 'error', t('success.notFound'),
       el('a', { class: 'btn btn-secondary', href: 'orders.html' }, t('nav.orders'))));
@@ -49,8 +50,7 @@ async function confirm(attempt) {
 }
 
 function renderSuccess() {
-  status.replaceChildren();
-  status.hidden = true;
+  document.getElementById('pending').hidden = true;
   section.hidden = false;
   document.getElementById('order').replaceChildren(renderOrder(order));
 }
