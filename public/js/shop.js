@@ -364,7 +364,9 @@ export function renderOrder(order, { headingLevel = 'h2' } = {}) {
     el('header', { class: 'order-head' },
       el(headingLevel, { class: 'order-title' }, `${t('order.number')} #${shortId}`),
       el('span', { class: `status status-${order.status}`, dataset: { test: 'order-status' } }, statusText(order.status)),
-      el('p', { class: 'order-date muted' }, el('time', { datetime: new Date(order.created * 1000).toISOString() }, formatDate(order.created)))),
+      Number.isFinite(Number(order.created)) && order.created
+        ? el('p', { class: 'order-date muted' }, el('time', { datetime: new Date(order.created * 1000).toISOString() }, formatDate(order.created)))
+        : null),
     el('ul', { class: 'order-items', 'aria-label': t('order.items') },
       items.map((it) => el('li', { dataset: { test: 'order-item' } },
         el('span', { class: 'order-item-name' }, it.name,
