@@ -19,7 +19,7 @@ check() {
 		FAIL=$((FAIL + 1))
 		echo "not ok - $name"
 		sed 's/^/#   /' "$TMP/check.out" | head -20
-		[ -s "$TMP/last.out" ] && sed 's/^/#   last response: /' "$TMP/last.out" | head -8
+		[ -s "$TMP/last.out" ] && { sed 's/^/#   last response: /' "$TMP/last.out" | head -8; echo; }
 	fi
 	return 0
 }
@@ -88,7 +88,8 @@ sign() {
 # and the Location it redirects to.
 pay() {
 	curl -s -o "$TMP/pay.html" -w '%{http_code} %{redirect_url}\n' \
-	    --data-urlencode "email=shopper@example.com" --data-urlencode "cardNumber=$2" \
+	    --data-urlencode "action=pay" --data-urlencode "email=shopper@example.com" \
+	    --data-urlencode "cardNumber=$2" \
 	    --data-urlencode "cardExpiry=12 / 34" --data-urlencode "cardCvc=123" \
 	    --data-urlencode "billingName=Test Shopper" "$1"
 }

@@ -156,14 +156,10 @@ env_or(const char *name, const char *def)
 	return v != NULL ? v : def;
 }
 
-/* Fills req from the environment and reads the body; answers 400/413 itself on failure. */
-static enum shop_err
-http_read(struct request *req, size_t max_body)
+/* Fills req from the CGI environment; the strings are borrowed. */
+static void
+http_env(struct request *req)
 {
-	long long len = 0;
-	const char *cl = getenv("CONTENT_LENGTH");
-	size_t got = 0, n;
-
 	memset(req, 0, sizeof(*req));
 	req->method_name = env_or("REQUEST_METHOD", "GET");
 	req->method = http_method_of(req->method_name);
@@ -171,6 +167,16 @@ http_read(struct request *req, size_t max_body)
 	req->cookie = getenv("HTTP_COOKIE");
 	req->content_type = getenv("CONTENT_TYPE");
 	req->stripe_signature = getenv("HTTP_STRIPE_SIGNATURE");
+}
+
+/* Reads CONTENT_LENGTH bytes of body; answers 400/413 itself on failure. */
+static enum shop_err
+http_read_body(struct request *req, size_t max_body)
+{
+	long long len = 0;
+	const char *cl = getenv("CONTENT_LENGTH");
+	size_t got = 0, n;
+
 	if (cl != NULL && *cl != '\0' && !parse_int(cl, 0, 1LL << 40, &len)) {
 		http_send_error(400, "bad_request", NULL, "Content-Length is not a number.");
 		return SHOP_ERR_INPUT;
@@ -194,9 +200,10 @@ http_read(struct request *req, size_t max_body)
 	return SHOP_OK;
 }
 
+/* Finds the route for the method and runs it once the body is read; 405 otherwise. */
 static void
-http_dispatch(const struct config *cfg, const struct request *req, const struct route *routes,
-    size_t nroutes)
+http_dispatch(const struct config *cfg, struct request *req, const struct route *routes,
+    size_t nroutes, size_t max_body)
 {
 	static const char *const names[] = { "GET, HEAD", "POST", "DELETE" };
 	char allow[64] = "";
@@ -204,7 +211,8 @@ http_dispatch(const struct config *cfg, const struct request *req, const struct 
 
 	for (i = 0; i < nroutes; i++)
 		if (routes[i].method == req->method) {
-			routes[i].handle(cfg, req);
+			if (http_read_body(req, max_body) == SHOP_OK)
+				routes[i].handle(cfg, req);
 			return;
 		}
 	for (i = 0; i < nroutes; i++) {
@@ -230,12 +238,11 @@ http_main(const char *prog, const struct route *routes, size_t nroutes, size_t m
 		http_headers[0] = '\0';
 		http_headers_len = 0;
 		http_answered = 0;
-		memset(&req, 0, sizeof(req));
-		req.method_name = "?";
+		http_env(&req);
 		if (cfg_err != SHOP_OK)
 			http_send_failure(SHOP_ERR_CONFIG);
-		else if (http_read(&req, max_body) == SHOP_OK)
-			http_dispatch(&cfg, &req, routes, nroutes);
+		else
+			http_dispatch(&cfg, &req, routes, nroutes, max_body);
 		if (!http_answered) {
 			LOG("handler for %s answered nothing", req.method_name);
 			http_send_failure(SHOP_ERR_IO);

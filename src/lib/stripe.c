@@ -96,8 +96,10 @@ stripe_request(const struct config *cfg, const char *method, const char *path,
 	if (res->status >= 200 && res->status < 300)
 		e = SHOP_OK;
 	else {
-		LOG("%s %s: %ld %s (request %s)", method, path, res->status,
-		    stripe_error_code(res), reqid);
+		/* A GET of something absent is an answer the caller expects, not a failure. */
+		if (!(res->status == 404 && strcmp(method, "GET") == 0))
+			LOG("%s %s: %ld %s (request %s)", method, path, res->status,
+			    stripe_error_code(res), reqid);
 		e = SHOP_ERR_STRIPE;
 	}
 out:

@@ -53,10 +53,12 @@ check "register: a body over 4 KiB is 413" '[ "$STATUS" = 413 ]'
 CONTENT_TYPE=text/plain cgi register POST '{}'
 check "register: a body not sent as JSON is 415" '[ "$STATUS" = 415 ]'
 before=$(count_json "$USERS")
+pids=
 for i in 1 2 3 4; do
 	cgi register POST '{"email":"twice@example.com","password":"password1","name":"Twice"}' &
+	pids="$pids $!"
 done
-wait
+wait $pids
 check "register: four identical forms at once make one user" \
     '[ "$(jq "[.[] | select(.email == \"twice@example.com\")] | length" "$USERS")" = 1 ]'
 check "register: … and one Stripe customer" \
