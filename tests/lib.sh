@@ -7,6 +7,7 @@
 PASS=0
 FAIL=0
 TMP=$(mktemp -d /tmp/shop-test.XXXXXX)
+chmod 711 "$TMP"	# nginx's workers (nobody) pass through to the sockets
 
 # check NAME 'SHELL CODE': one named behaviour, evaluated here (so the functions and
 # variables of the test are at hand); its exit status decides.

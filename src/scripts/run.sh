@@ -67,8 +67,9 @@ done
 # nginx's default worker user (nobody, when started as root) cannot read public/.
 conf=$ROOT/nginx.conf
 prefix=
-if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- test -r public/index.html 2>/dev/null; then
-	echo "run: user nobody cannot read $ROOT/public; nginx workers will run as root" >&2
+if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- sh -c \
+    'test -r public/index.html && test -x "$1"' sh "$RUN" 2>/dev/null; then
+	echo "run: user nobody cannot reach $ROOT/public or $RUN; nginx workers run as root" >&2
 	prefix='user root;'
 fi
 if [ "$SHOP_PORT" != 8080 ] || [ "$RUN" != "$ROOT/data/run" ] || [ -n "$prefix" ]; then
