@@ -12,9 +12,6 @@
 
 #include "emu.h"
 
-static const struct emu_param p_expand_only[] = {
-	{"expand", P_STRS, NULL}, {NULL, 0, NULL}
-};
 static const struct emu_param p_price_data[] = {
 	{"currency", P_STR, NULL}, {"unit_amount", P_INT, NULL},
 	{"unit_amount_decimal", P_STR, NULL}, {"tax_behavior", P_STR, NULL},
@@ -276,19 +273,6 @@ api_products_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 {
 	if (emu_params_check(rs, rq->params, p_product_list) == 0)
 		emu_list(rq, rs, emu_coll("product"), 1, "/v1/products", product_match);
-}
-
-void
-api_products_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("product", id)) == NULL)
-		emu_missing_obj(rs, "product", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
 }
 
 void
@@ -600,19 +584,6 @@ api_prices_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 }
 
 void
-api_prices_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("price", id)) == NULL)
-		emu_missing_obj(rs, "price", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
-}
-
-void
 api_prices_update(struct emu_req *rq, struct emu_resp *rs, const char *id)
 {
 	const cJSON *p = rq->params;
@@ -791,19 +762,6 @@ api_customers_search(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 }
 
 void
-api_customers_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("customer", id)) == NULL)
-		emu_missing_obj(rs, "customer", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
-}
-
-void
 api_customers_update(struct emu_req *rq, struct emu_resp *rs, const char *id)
 {
 	const cJSON *p = rq->params;
@@ -915,19 +873,6 @@ api_coupons_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 {
 	if (emu_params_check(rs, rq->params, p_list_only) == 0)
 		emu_list(rq, rs, emu_coll("coupon"), 1, "/v1/coupons", NULL);
-}
-
-void
-api_coupons_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("coupon", id)) == NULL)
-		emu_missing_obj(rs, "coupon", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
 }
 
 /* ---- promotion codes ---- */
@@ -1067,19 +1012,6 @@ api_promos_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 }
 
 void
-api_promos_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("promotion_code", id)) == NULL)
-		emu_missing_obj(rs, "promotion_code", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
-}
-
-void
 api_promos_update(struct emu_req *rq, struct emu_resp *rs, const char *id)
 {
 	cJSON *o, *before, *prev;
@@ -1108,7 +1040,7 @@ api_promos_update(struct emu_req *rq, struct emu_resp *rs, const char *id)
 	emu_respond_obj(rq, rs, o);
 }
 
-/* ---- events, payment intents ---- */
+/* ---- events ---- */
 
 /* type filter: exact, or a prefix ending in ".*" as Stripe allows. */
 static int
@@ -1149,30 +1081,4 @@ api_events_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		return;
 	}
 	emu_list(rq, rs, emu_coll("event"), 1, "/v1/events", event_match);
-}
-
-void
-api_events_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("event", id)) == NULL)
-		emu_missing_obj(rs, "event", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
-}
-
-void
-api_payment_intents_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *o;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((o = emu_find("payment_intent", id)) == NULL)
-		emu_missing_obj(rs, "payment_intent", id, NULL);
-	else
-		emu_respond_obj(rq, rs, o);
 }

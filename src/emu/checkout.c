@@ -605,19 +605,6 @@ co_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 }
 
 void
-co_get(struct emu_req *rq, struct emu_resp *rs, const char *id)
-{
-	const cJSON *s;
-
-	if (emu_params_check(rs, rq->params, p_expand_only) != 0)
-		return;
-	if ((s = emu_find("checkout.session", id)) == NULL)
-		emu_missing_obj(rs, "checkout.session", id, NULL);
-	else
-		emu_respond_obj(rq, rs, s);
-}
-
-void
 co_line_items(struct emu_req *rq, struct emu_resp *rs, const char *id)
 {
 	const cJSON *s;

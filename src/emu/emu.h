@@ -97,6 +97,7 @@ cJSON *emu_new_obj(const char *prefix, const char *object, int nrand, const char
 cJSON *emu_render(const cJSON *obj);                    /* caller frees */
 int emu_expand(struct emu_resp *rs, cJSON *obj, const cJSON *params);
 void emu_respond_obj(struct emu_req *rq, struct emu_resp *rs, const cJSON *obj);
+void emu_get(struct emu_req *rq, struct emu_resp *rs, const char *type, const char *id);
 typedef int (*emu_match_fn)(const cJSON *obj, const cJSON *params);
 void emu_list(struct emu_req *rq, struct emu_resp *rs, const cJSON *arr, int newest_first,
     const char *url, emu_match_fn match);
@@ -111,32 +112,24 @@ int emu_jtrue(const cJSON *obj, const char *key);
 typedef void (*emu_handler)(struct emu_req *rq, struct emu_resp *rs, const char *arg);
 void api_products_create(struct emu_req *, struct emu_resp *, const char *);
 void api_products_list(struct emu_req *, struct emu_resp *, const char *);
-void api_products_get(struct emu_req *, struct emu_resp *, const char *);
 void api_products_update(struct emu_req *, struct emu_resp *, const char *);
 void api_prices_create(struct emu_req *, struct emu_resp *, const char *);
 void api_prices_list(struct emu_req *, struct emu_resp *, const char *);
-void api_prices_get(struct emu_req *, struct emu_resp *, const char *);
 void api_prices_update(struct emu_req *, struct emu_resp *, const char *);
 void api_customers_create(struct emu_req *, struct emu_resp *, const char *);
 void api_customers_list(struct emu_req *, struct emu_resp *, const char *);
 void api_customers_search(struct emu_req *, struct emu_resp *, const char *);
-void api_customers_get(struct emu_req *, struct emu_resp *, const char *);
 void api_customers_update(struct emu_req *, struct emu_resp *, const char *);
 void api_coupons_create(struct emu_req *, struct emu_resp *, const char *);
 void api_coupons_list(struct emu_req *, struct emu_resp *, const char *);
-void api_coupons_get(struct emu_req *, struct emu_resp *, const char *);
 void api_promos_create(struct emu_req *, struct emu_resp *, const char *);
 void api_promos_list(struct emu_req *, struct emu_resp *, const char *);
-void api_promos_get(struct emu_req *, struct emu_resp *, const char *);
 void api_promos_update(struct emu_req *, struct emu_resp *, const char *);
 void api_events_list(struct emu_req *, struct emu_resp *, const char *);
-void api_events_get(struct emu_req *, struct emu_resp *, const char *);
-void api_payment_intents_get(struct emu_req *, struct emu_resp *, const char *);
 
 /* checkout.c */
 void co_create(struct emu_req *, struct emu_resp *, const char *);
 void co_list(struct emu_req *, struct emu_resp *, const char *);
-void co_get(struct emu_req *, struct emu_resp *, const char *);
 void co_line_items(struct emu_req *, struct emu_resp *, const char *);
 void co_expire(struct emu_req *, struct emu_resp *, const char *);
 int co_discount_check(const cJSON *coupon, const cJSON *promo, const cJSON *session,

@@ -38,42 +38,44 @@ struct conn {
 	struct timeval t0;
 };
 
+/* A route either has a handler, or names the type that a plain GET by id retrieves. */
 struct route {
 	const char *method, *pattern;
 	emu_handler fn;
+	const char *get_type;
 };
 
 /* Longer patterns first where a literal segment competes with an id (customers/search). */
 static const struct route g_routes[] = {
-	{"POST", "/v1/products", api_products_create},
-	{"GET", "/v1/products", api_products_list},
-	{"GET", "/v1/products/*", api_products_get},
-	{"POST", "/v1/products/*", api_products_update},
-	{"POST", "/v1/prices", api_prices_create},
-	{"GET", "/v1/prices", api_prices_list},
-	{"GET", "/v1/prices/*", api_prices_get},
-	{"POST", "/v1/prices/*", api_prices_update},
-	{"POST", "/v1/customers", api_customers_create},
-	{"GET", "/v1/customers", api_customers_list},
-	{"GET", "/v1/customers/search", api_customers_search},
-	{"GET", "/v1/customers/*", api_customers_get},
-	{"POST", "/v1/customers/*", api_customers_update},
-	{"POST", "/v1/coupons", api_coupons_create},
-	{"GET", "/v1/coupons", api_coupons_list},
-	{"GET", "/v1/coupons/*", api_coupons_get},
-	{"POST", "/v1/promotion_codes", api_promos_create},
-	{"GET", "/v1/promotion_codes", api_promos_list},
-	{"GET", "/v1/promotion_codes/*", api_promos_get},
-	{"POST", "/v1/promotion_codes/*", api_promos_update},
-	{"POST", "/v1/checkout/sessions", co_create},
-	{"GET", "/v1/checkout/sessions", co_list},
-	{"GET", "/v1/checkout/sessions/*", co_get},
-	{"GET", "/v1/checkout/sessions/*/line_items", co_line_items},
-	{"POST", "/v1/checkout/sessions/*/expire", co_expire},
-	{"GET", "/v1/events", api_events_list},
-	{"GET", "/v1/events/*", api_events_get},
-	{"GET", "/v1/payment_intents/*", api_payment_intents_get},
-	{NULL, NULL, NULL}
+	{"POST", "/v1/products", api_products_create, NULL},
+	{"GET", "/v1/products", api_products_list, NULL},
+	{"GET", "/v1/products/*", NULL, "product"},
+	{"POST", "/v1/products/*", api_products_update, NULL},
+	{"POST", "/v1/prices", api_prices_create, NULL},
+	{"GET", "/v1/prices", api_prices_list, NULL},
+	{"GET", "/v1/prices/*", NULL, "price"},
+	{"POST", "/v1/prices/*", api_prices_update, NULL},
+	{"POST", "/v1/customers", api_customers_create, NULL},
+	{"GET", "/v1/customers", api_customers_list, NULL},
+	{"GET", "/v1/customers/search", api_customers_search, NULL},
+	{"GET", "/v1/customers/*", NULL, "customer"},
+	{"POST", "/v1/customers/*", api_customers_update, NULL},
+	{"POST", "/v1/coupons", api_coupons_create, NULL},
+	{"GET", "/v1/coupons", api_coupons_list, NULL},
+	{"GET", "/v1/coupons/*", NULL, "coupon"},
+	{"POST", "/v1/promotion_codes", api_promos_create, NULL},
+	{"GET", "/v1/promotion_codes", api_promos_list, NULL},
+	{"GET", "/v1/promotion_codes/*", NULL, "promotion_code"},
+	{"POST", "/v1/promotion_codes/*", api_promos_update, NULL},
+	{"POST", "/v1/checkout/sessions", co_create, NULL},
+	{"GET", "/v1/checkout/sessions", co_list, NULL},
+	{"GET", "/v1/checkout/sessions/*", NULL, "checkout.session"},
+	{"GET", "/v1/checkout/sessions/*/line_items", co_line_items, NULL},
+	{"POST", "/v1/checkout/sessions/*/expire", co_expire, NULL},
+	{"GET", "/v1/events", api_events_list, NULL},
+	{"GET", "/v1/events/*", NULL, "event"},
+	{"GET", "/v1/payment_intents/*", NULL, "payment_intent"},
+	{NULL, NULL, NULL, NULL}
 };
 
 static void usage(void);
@@ -172,6 +174,24 @@ emu_missing_obj(struct emu_resp *rs, const char *what, const char *id, const cha
 	    param != NULL ? param : "id", "No such %s: '%s'", what, id != NULL ? id : "");
 }
 
+static char g_port[16] = "12111";
+
+/* Every setting: its flag, its environment variable (flags win), and where it goes. */
+static const struct setting {
+	const char *flag, *env;
+	char *dst;
+	size_t size;
+} g_settings[] = {
+	{"--host", "STRIPE_EMU_HOST", emu_cfg.host, sizeof(emu_cfg.host)},
+	{"--port", "STRIPE_EMU_PORT", g_port, sizeof(g_port)},
+	{"--state", "STRIPE_EMU_STATE", emu_cfg.state_dir, sizeof(emu_cfg.state_dir)},
+	{"--public-url", "STRIPE_EMU_PUBLIC_URL", emu_cfg.public_url, sizeof(emu_cfg.public_url)},
+	{"--webhook", "STRIPE_EMU_WEBHOOK_URL", emu_cfg.webhook_url, sizeof(emu_cfg.webhook_url)},
+	{"--webhook-secret", "STRIPE_WEBHOOK_SECRET", emu_cfg.webhook_secret,
+	    sizeof(emu_cfg.webhook_secret)},
+	{NULL, NULL, NULL, 0}
+};
+
 static void
 usage(void)
 {
@@ -182,92 +202,58 @@ usage(void)
 }
 
 static int
-copy_opt(char *dst, size_t n, const char *src, const char *name)
+setting_put(const struct setting *s, const char *v)
 {
-	if (src == NULL)
+	if (v == NULL)
 		return 0;
-	if ((size_t)snprintf(dst, n, "%s", src) >= n) {
-		emu_log("config", "%s is too long", name);
+	if ((size_t)snprintf(s->dst, s->size, "%s", v) >= s->size) {
+		emu_log("config", "the value of %s is too long", s->flag);
 		return -1;
 	}
 	return 0;
 }
 
-/* Fills emu_cfg from the environment, then the command line (flags win). */
+/* Fills emu_cfg from defaults, then the environment, then the command line. Returns 0,
+ * 1 after --help, or -1 after logging what is wrong. */
 static int
 config_load(int argc, char **argv)
 {
-	const char *port = getenv("STRIPE_EMU_PORT");
+	const struct setting *s;
 	char *end;
-	long p;
+	long port;
 
 	snprintf(emu_cfg.host, sizeof(emu_cfg.host), "127.0.0.1");
 	snprintf(emu_cfg.state_dir, sizeof(emu_cfg.state_dir), "data/stripe-emu");
-	if (copy_opt(emu_cfg.host, sizeof(emu_cfg.host), getenv("STRIPE_EMU_HOST"), "host") ||
-	    copy_opt(emu_cfg.state_dir, sizeof(emu_cfg.state_dir), getenv("STRIPE_EMU_STATE"),
-	    "state") || copy_opt(emu_cfg.public_url, sizeof(emu_cfg.public_url),
-	    getenv("STRIPE_EMU_PUBLIC_URL"), "public url") ||
-	    copy_opt(emu_cfg.webhook_url, sizeof(emu_cfg.webhook_url),
-	    getenv("STRIPE_EMU_WEBHOOK_URL"), "webhook url") ||
-	    copy_opt(emu_cfg.webhook_secret, sizeof(emu_cfg.webhook_secret),
-	    getenv("STRIPE_WEBHOOK_SECRET"), "webhook secret"))
-		return -1;
+	for (s = g_settings; s->flag != NULL; s++)
+		if (setting_put(s, getenv(s->env)) != 0)
+			return -1;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL, *eq = strchr(a, '=');
-		char name[32];
+		const char *a = argv[i], *eq = strchr(a, '=');
 		size_t nl = eq != NULL ? (size_t)(eq - a) : strlen(a);
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage();
 			return 1;
 		}
-		if (nl >= sizeof(name) || strncmp(a, "--", 2) != 0) {
-			emu_log("config", "unknown argument %s", a);
-			return -1;
-		}
-		memcpy(name, a, nl);
-		name[nl] = '\0';
-		if (eq != NULL)
-			v = eq + 1;
-		else if (i + 1 < argc)
-			v = argv[++i];
-		else {
-			emu_log("config", "%s needs a value", name);
-			return -1;
-		}
-		if (strcmp(name, "--host") == 0) {
-			if (copy_opt(emu_cfg.host, sizeof(emu_cfg.host), v, name))
-				return -1;
-		} else if (strcmp(name, "--port") == 0)
-			port = v;
-		else if (strcmp(name, "--state") == 0) {
-			if (copy_opt(emu_cfg.state_dir, sizeof(emu_cfg.state_dir), v, name))
-				return -1;
-		} else if (strcmp(name, "--public-url") == 0) {
-			if (copy_opt(emu_cfg.public_url, sizeof(emu_cfg.public_url), v, name))
-				return -1;
-		} else if (strcmp(name, "--webhook") == 0) {
-			if (copy_opt(emu_cfg.webhook_url, sizeof(emu_cfg.webhook_url), v, name))
-				return -1;
-		} else if (strcmp(name, "--webhook-secret") == 0) {
-			if (copy_opt(emu_cfg.webhook_secret, sizeof(emu_cfg.webhook_secret), v, name))
-				return -1;
-		} else {
-			emu_log("config", "unknown option %s", name);
+		for (s = g_settings; s->flag != NULL; s++)
+			if (strlen(s->flag) == nl && strncmp(s->flag, a, nl) == 0)
+				break;
+		if (s->flag == NULL || (eq == NULL && i + 1 >= argc)) {
+			emu_log("config", "%s: %s", s->flag == NULL ? "unknown option" :
+			    "missing value for", a);
 			usage();
 			return -1;
 		}
-	}
-	emu_cfg.port = 12111;
-	if (port != NULL) {
-		errno = 0;
-		p = strtol(port, &end, 10);
-		if (errno != 0 || *end != '\0' || *port == '\0' || p < 0 || p > 65535) {
-			emu_log("config", "invalid port '%s'", port);
+		if (setting_put(s, eq != NULL ? eq + 1 : argv[++i]) != 0)
 			return -1;
-		}
-		emu_cfg.port = (int)p;
 	}
+	errno = 0;
+	port = strtol(g_port, &end, 10);
+	if (errno != 0 || *end != '\0' || g_port[0] == '\0' || port < 0 || port > 65535) {
+		emu_log("config", "invalid port '%s'", g_port);
+		return -1;
+	}
+	emu_cfg.port = (int)port;
 	if (strcmp(emu_cfg.host, "localhost") == 0)
 		snprintf(emu_cfg.host, sizeof(emu_cfg.host), "127.0.0.1");
 	if (emu_cfg.webhook_secret[0] != '\0' &&
@@ -500,7 +486,10 @@ handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
 		*replayed = idem_begin(rq, hash, rs, orig_req, origlen);
 	}
 	if (*replayed == 0) {
-		r->fn(rq, rs, arg[0] ? arg : NULL);
+		if (r->fn != NULL)
+			r->fn(rq, rs, arg[0] ? arg : NULL);
+		else
+			emu_get(rq, rs, r->get_type, arg);
 		if (post && rq->idem_key != NULL && *rq->idem_key != '\0' && rs->status < 400)
 			idem_save(rq, hash, rs);
 	} else if (*replayed < 0)
@@ -647,6 +636,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	return ret;
 }
 
+static void
+on_signal(int sig)
+{
+}
+
 int
 main(int argc, char **argv)
 {
@@ -676,8 +670,12 @@ main(int argc, char **argv)
 	}
 	if (webhook_secret_load() != 0)
 		return 1;
-	/* INT and TERM are taken by sigwait below; every thread inherits the mask */
+	/* INT and TERM are taken by sigwait below; every thread inherits the mask. A shell
+	 * starts background jobs with SIGINT ignored, and an ignored signal never reaches
+	 * sigwait, so both get a real (never run) handler first. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

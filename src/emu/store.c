@@ -475,6 +475,21 @@ emu_respond_obj(struct emu_req *rq, struct emu_resp *rs, const cJSON *obj)
 	emu_resp_json(rs, 200, o);
 }
 
+/* GET of one object by id: expand is its only parameter; 404 for an unknown id. */
+void
+emu_get(struct emu_req *rq, struct emu_resp *rs, const char *type, const char *id)
+{
+	static const struct emu_param spec[] = { {"expand", P_STRS, NULL}, {NULL, 0, NULL} };
+	const cJSON *o;
+
+	if (emu_params_check(rs, rq->params, spec) != 0)
+		return;
+	if ((o = emu_find(type, id)) == NULL)
+		emu_missing_obj(rs, type, id, NULL);
+	else
+		emu_respond_obj(rq, rs, o);
+}
+
 /*
  * Answers a list request over arr (newest first when newest_first, else in array order):
  * limit 1–100, starting_after / ending_before cursors, has_more, expand with "data.".
