@@ -10,9 +10,11 @@ const Stripe = require('stripe');
 const BIN = path.resolve(__dirname, '..', '..', 'build', 'stripe-emu');
 
 // Resolves to {port, base, stripe, state, stop(), log()} once the emulator says it listens.
-async function startEmu({ state, args = [], env = {} } = {}) {
+// ignoreSigint starts it the way a shell starts a background job: with SIGINT ignored.
+async function startEmu({ state, args = [], env = {}, ignoreSigint = false } = {}) {
   state = state || fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-emu-'));
-  const child = spawn(BIN, ['--host', '127.0.0.1', '--port', '0', '--state', state, ...args], {
+  const argv = ['--host', '127.0.0.1', '--port', '0', '--state', state, ...args];
+  const child = spawn(ignoreSigint ? 'sh' : BIN, ignoreSigint ? ['-c', 'trap "" INT; exec "$0" "$@"', BIN, ...argv] : argv, {
     env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS || '', UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,8 +41,8 @@ async function startEmu({ state, args = [], env = {} } = {}) {
     port, state, stripe, child,
     base: `http://127.0.0.1:${port}`,
     log: () => stderr,
-    // SIGTERM, then the exit status ({code, sig}).
-    stop: async () => { if (child.exitCode === null) child.kill('SIGTERM'); return exited; },
+    // SIGTERM (or sig), then the exit status ({code, sig}).
+    stop: async (sig = 'SIGTERM') => { if (child.exitCode === null) child.kill(sig); return exited; },
   };
 }
 

@@ -28,6 +28,15 @@ test('state persists across a restart in a 0600 state.json inside a 0700 dir', a
   await b.stop();
 });
 
+test('SIGINT stops it cleanly even when started with SIGINT ignored (a background job)', async () => {
+  const emu = await startEmu({ ignoreSigint: true });
+  const p = await emu.stripe.products.create({ name: 'Saved on SIGINT' });
+  const st = await emu.stop('SIGINT');
+  assert.deepEqual(st, { code: 0, sig: null });
+  const json = JSON.parse(fs.readFileSync(path.join(emu.state, 'state.json'), 'utf8'));
+  assert.ok(json.objects.product.some((x) => x.id === p.id));
+});
+
 test('a state file that does not parse stops the start with a clear message', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-bad-'));
   fs.writeFileSync(path.join(dir, 'state.json'), '{"objects": [truncated');
