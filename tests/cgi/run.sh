@@ -69,6 +69,18 @@ stop_emu
 cgi register POST '{"email":"down@example.com","password":"password1","name":"Down"}'
 check "register: Stripe down is 502 and no user is written" \
     '[ "$STATUS" = 502 ] && ! grep -q down@example.com "$USERS"'
+# A Stripe that accepts the connection and never answers: the shop gives up in its own time.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(30)' > "$TMP/hole.port" &
+HOLE_PID=$!
+wait_file() { i=0; while [ ! -s "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
+wait_file "$TMP/hole.port"
+STRIPE_API_BASE=http://127.0.0.1:$(cat "$TMP/hole.port") SHOP_STRIPE_TIMEOUT=1 \
+    cgi register POST '{"email":"slow@example.com","password":"password1","name":"Slow"}'
+kill $HOLE_PID
+check "register: a Stripe that times out is 504 in words and no user is written" \
+    '[ "$STATUS" = 504 ] && jqt ".error.code == \"stripe_timeout\"" && ! grep -q slow@example.com "$USERS"'
 # The emulator keeps its state in $TMP/emu across restarts; it comes back on a new port.
 start_emu
 export STRIPE_API_BASE=$EMU_URL
