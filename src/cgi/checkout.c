@@ -417,6 +417,24 @@ out:
 	cJSON_Delete(root);
 }
 
+/* Says why a session is not (yet) an order: still open, paid by a method that confirms
+ * later, or expired. */
+static void
+checkout_not_paid(const cJSON *session)
+{
+	const char *status = json_str(session, "status");
+
+	if (status != NULL && strcmp(status, "complete") == 0)
+		http_send_error(409, "payment_processing", "session_id", "The payment is being "
+		    "processed. The order appears under My orders once the bank confirms it.");
+	else if (status != NULL && strcmp(status, "expired") == 0)
+		http_send_error(409, "session_expired", "session_id",
+		    "This payment page has expired. Nothing was charged.");
+	else
+		http_send_error(409, "payment_not_confirmed", "session_id",
+		    "Stripe has not confirmed this payment. No order was written.");
+}
+
 /* The return from the payment page. The order is written only for a session Stripe calls
  * paid that belongs to the logged-in user; anything else writes nothing. */
 static void
@@ -449,8 +467,7 @@ checkout_get(const struct config *cfg, const struct request *req)
 		goto out;
 	}
 	if ((e = orders_fulfil(cfg, res.body, &order)) == SHOP_ERR_CONFLICT) {
-		http_send_error(409, "payment_not_confirmed", "session_id",
-		    "Stripe has not confirmed this payment. No order was written.");
+		checkout_not_paid(res.body);
 		goto out;
 	}
 	if (e != SHOP_OK || (answer = cJSON_CreateObject()) == NULL) {
