@@ -44,6 +44,7 @@ static const struct expandable {
 
 static int read_file(const char *path, char **out);
 static int write_atomic(const char *dir, const char *name, const char *data);
+static int mkdir_p(const char *dir);
 static const struct expandable *expandable_find(const char *type, const char *rel);
 static int expand_path(struct emu_resp *rs, cJSON *node, const char *type, const char *rel,
     char **segs, int nseg, const char *full);
@@ -117,6 +118,27 @@ fail:
 	return -1;
 }
 
+/* Creates dir and its missing parents (mode 0700, as the state holds customer data). */
+static int
+mkdir_p(const char *dir)
+{
+	char buf[1024];
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", dir) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* Loads STATE/state.json, or starts empty when there is none. A file that does not parse
  * is an error: state is never silently reset. */
 int
@@ -126,7 +148,7 @@ emu_store_open(char *err, size_t errlen)
 	cJSON *objs;
 	int rc;
 
-	if (mkdir(emu_cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir_p(emu_cfg.state_dir) != 0) {
 		snprintf(err, errlen, "cannot create state dir %s: %s", emu_cfg.state_dir,
 		    strerror(errno));
 		return -1;

@@ -10,7 +10,7 @@ const path = require('node:path');
 const { startEmu, startWebhookServer, payForm, CARD } = require('./emu');
 
 test('state persists across a restart in a 0600 state.json inside a 0700 dir', async () => {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'emu-state-')), 'nested');
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'emu-state-')), 'nested', 'deeper');
   const a = await startEmu({ state: dir });
   const p = await a.stripe.products.create({ name: 'Kept' }, { idempotencyKey: 'keep-1' });
   const st = await a.stop();
