@@ -143,6 +143,22 @@ static void set_str(cJSON *o, const cJSON *p, const char *name);
 static void set_bool(cJSON *o, const cJSON *p, const char *name);
 static int price_check(struct emu_resp *rs, const cJSON *p, const char *prefix);
 static cJSON *price_new(struct emu_req *rq, const cJSON *p, const char *product);
+static void lower(char *s);
+static void set_int(cJSON *o, const cJSON *p, const char *name);
+static cJSON *strs_array(const cJSON *p, const char *name);
+static int custom_id_ok(struct emu_resp *rs, const char *id, const char *type);
+static int product_match(const cJSON *o, const cJSON *p);
+static const char *pname(char *buf, size_t n, const char *prefix, const char *name);
+static cJSON *lookup_key_owner(const char *key);
+static void lookup_key_release(struct emu_req *rq, const char *key);
+static int64_t price_amount(const cJSON *p);
+static int price_match(const cJSON *o, const cJSON *p);
+static int customer_match(const cJSON *o, const cJSON *p);
+static int search_clause(const cJSON *o, const char *field, const char *val);
+static const cJSON *active_code(const char *code, const cJSON *except);
+static int promo_match(const cJSON *o, const cJSON *p);
+static int type_matches(const char *pat, const char *type);
+static int event_match(const cJSON *o, const cJSON *p);
 static cJSON *product_new(struct emu_req *rq, const cJSON *p);
 
 /* Currency codes are three letters; stored lowercase. */

@@ -53,6 +53,11 @@ static int url_ok(struct emu_resp *rs, const cJSON *p, const char *name);
 static cJSON *build_items(struct emu_resp *rs, const cJSON *p, char *cur, size_t curlen);
 static int resolve_discount(struct emu_resp *rs, const cJSON *p, const cJSON **coupon,
     const cJSON **promo);
+static int has_paid_before(const cJSON *session);
+static void copy_strs(cJSON *o, const cJSON *p, const char *const *names);
+static cJSON *session_new(const cJSON *p, const char *cur, int64_t expires);
+static int session_match(const cJSON *o, const cJSON *p);
+static void redeem(cJSON *o);
 static void totals(cJSON *session);
 
 /* Formats an amount in minor units for people: "$1,234.50", "¥500", "CHF 10.00". */

@@ -77,7 +77,8 @@ int emu_p_int(const cJSON *p, const char *name, int64_t *out);
 int emu_p_bool(const cJSON *p, const char *name, int *out);
 int emu_p_num(const cJSON *p, const char *name, double *out);
 int emu_p_has(const cJSON *p, const char *name);
-const char *emu_p_need(struct emu_resp *rs, const cJSON *p, const char *name, const char *label);
+const char *emu_p_need(struct emu_resp *rs, const cJSON *p, const char *name,
+    const char *label);
 void emu_p_metadata(cJSON *obj, const cJSON *p);
 int emu_str_ieq(const char *a, const char *b);
 
@@ -90,7 +91,7 @@ int emu_take_dirty(void);
 cJSON *emu_coll(const char *type);                      /* borrowed */
 cJSON *emu_find(const char *type, const char *id);      /* borrowed or NULL */
 void emu_insert(const char *type, cJSON *obj);          /* takes obj */
-cJSON *emu_root_array(const char *name);                /* borrowed: "idempotency", "deliveries" */
+cJSON *emu_root_array(const char *name);                /* "idempotency", "deliveries" */
 void emu_new_id(char *out, size_t n, const char *prefix, int nrand);
 cJSON *emu_base(const char *prefix, const char *object, int nrand);
 cJSON *emu_new_obj(const char *prefix, const char *object, int nrand, const char *tpl);

@@ -21,6 +21,10 @@ static int all_digits(const char *s);
 static int to_array(cJSON *parent, cJSON *node, const char *name);
 static int check_node(struct emu_resp *rs, cJSON *parent, cJSON *node,
     const struct emu_param *pm, const char *path);
+static int cmp_index(const void *a, const void *b);
+static void join_path(char *dst, size_t n, const char *base, const char *seg);
+static int check_scalar(struct emu_resp *rs, const cJSON *node, enum emu_pkind kind,
+    const char *path);
 static int check_obj(struct emu_resp *rs, cJSON *obj, const struct emu_param *spec,
     const char *prefix);
 

@@ -78,6 +78,8 @@ static const struct route g_routes[] = {
 	{NULL, NULL, NULL, NULL}
 };
 
+struct setting;
+
 static void usage(void);
 static int config_load(int argc, char **argv);
 static const struct route *route_find(const char *method, const char *path, char *arg,
@@ -88,6 +90,16 @@ static int idem_begin(struct emu_req *rq, const char *hash, struct emu_resp *rs,
 static void idem_save(struct emu_req *rq, const char *hash, const struct emu_resp *rs);
 static void handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
     struct emu_resp *rs, int *replayed, char *orig_req, size_t origlen);
+static int setting_put(const struct setting *s, const char *v);
+static int webhook_secret_load(void);
+static void idem_hash(const struct emu_req *rq, const struct conn *cn, char *hex, size_t n);
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c);
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload, size_t *upload_size,
+    void **con_cls);
+static void on_signal(int sig);
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct emu_req *rq,
     struct emu_resp *rs, int replayed, const char *orig_req);
 
@@ -681,7 +693,8 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	d = MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, (uint16_t)emu_cfg.port, NULL, NULL, on_request, NULL,
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, (uint16_t)emu_cfg.port, NULL, NULL,
+	    on_request, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,

@@ -90,6 +90,9 @@ static void render_message(struct emu_resp *rs, int status, const char *title,
 static int luhn_ok(const char *digits);
 static int expiry_ok(const char *s, const char **why);
 static const char *card_check(const cJSON *p, enum outcome *out);
+static void render_3ds(struct emu_resp *rs, const cJSON *s);
+static void apply_code(struct emu_resp *rs, cJSON *s, const cJSON *p, const struct entered *in);
+static void pay(struct emu_resp *rs, cJSON *s, const cJSON *p, const struct entered *in);
 static void pay_done(struct emu_resp *rs, cJSON *s);
 
 static void

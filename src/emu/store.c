@@ -48,6 +48,8 @@ static int mkdir_p(const char *dir);
 static const struct expandable *expandable_find(const char *type, const char *rel);
 static int expand_path(struct emu_resp *rs, cJSON *node, const char *type, const char *rel,
     char **segs, int nseg, const char *full);
+static void strip_private(cJSON *o);
+static cJSON *line_items_list(const cJSON *session);
 static int expand_one(struct emu_resp *rs, cJSON *node, const char *path);
 
 static int
