@@ -27,25 +27,31 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*
 
 all: $(CGI_BIN) $(B)/stripe-emu $(B)/seed
 
+# `make V=1` shows the whole command lines.
+Q := $(if $(V),,@)
+
 $(B)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/libshop.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
+
+LINK = $(Q)$(if $(Q),echo "  LD      $@";) $(CC) $(LDFLAGS) -o $@ $(filter %.o %.a %.c,$^)
 
 cgi-bin/%: $(B)/cgi/%.o $(B)/libshop.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) $(LDLIBS)
 
 $(B)/stripe-emu: $(EMU_OBJ) $(B)/libshop.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) $(LDLIBS)
 
 $(B)/seed: $(B)/tools/seed.o $(B)/libshop.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libshop.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(LINK) $(CFLAGS) -lcmocka $(LDLIBS)
 
 deps:
 	sh src/scripts/deps.sh
