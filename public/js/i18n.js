@@ -114,6 +114,9 @@ const strings = {
     'orders.loading': 'Hämtar dina beställningar…',
     'orders.empty': 'Du har inga beställningar än.',
     'orders.shop': 'Börja handla',
+    'pending.heading': 'Betalningar som inte är klara',
+    'pending.processing': 'Betalningen behandlas. Beställningen kommer hit när banken har bekräftat den.',
+    'pending.failed': 'Betalningen gick inte igenom. Ingen beställning gjordes och inget drogs.',
 
     'order.number': 'Beställning',
     'order.date': 'Datum',
@@ -273,6 +276,9 @@ const strings = {
     'orders.loading': 'Loading your orders…',
     'orders.empty': 'You have no orders yet.',
     'orders.shop': 'Start shopping',
+    'pending.heading': 'Payments not yet complete',
+    'pending.processing': 'The payment is being processed. The order appears here once the bank confirms it.',
+    'pending.failed': 'The payment did not go through. No order was made and nothing was charged.',
 
     'order.number': 'Order',
     'order.date': 'Date',

@@ -1,13 +1,28 @@
 // orders.html: the logged-in shopper's orders, newest first.
 
-import { start, api, el, t, errorText, message, renderOrder, loginUrl, onLangChange } from './shop.js';
+import { start, api, el, t, errorText, message, renderOrder, loginUrl, onLangChange, money, formatDate } from './shop.js';
 
 const status = document.getElementById('orders-status');
 const list = document.getElementById('orders');
+const pendingList = document.getElementById('pending-payments');
 let orders = null;
+let pending = [];
+
+// Payments Stripe has not confirmed (a bank transfer still processing, or one that failed):
+// not orders, but the shopper should know where they stand.
+function renderPending() {
+  pendingList.hidden = pending.length === 0;
+  pendingList.replaceChildren(...(pending.length === 0 ? [] : [
+    el('h2', {}, t('pending.heading')),
+    ...pending.map((p) => el('article', { class: `card pending pending-${p.status}`, dataset: { test: 'pending-payment' } },
+      el('p', {}, el('strong', {}, money(p.total, p.currency || 'sek')), ' · ', formatDate(p.created)),
+      el('p', { class: `status status-${p.status}` }, t(`pending.${p.status}`)))),
+  ]));
+}
 
 function render() {
   if (!orders) return;
+  renderPending();
   if (orders.length === 0) {
     message(status, 'info', t('orders.empty'), el('a', { class: 'btn', href: 'index.html' }, t('orders.shop')));
     list.replaceChildren();
@@ -30,6 +45,7 @@ async function load() {
     return;
   }
   orders = r.data.orders;
+  pending = Array.isArray(r.data.pending) ? r.data.pending : [];
   render();
 }
 

@@ -88,8 +88,7 @@ orders_new(const cJSON *s, const cJSON *user)
 	cJSON_AddStringToObject(o, "user", json_str(user, "id"));
 	cJSON_AddStringToObject(o, "email", json_str(user, "email"));
 	cJSON_AddStringToObject(o, "customer", id_of(s, "customer") ? id_of(s, "customer") : "");
-	cJSON_AddStringToObject(o, "status", strcmp(ps, "paid") == 0 ? "paid" : "free");
-	cJSON_AddStringToObject(o, "payment_status", ps);
+	cJSON_AddStringToObject(o, "status", ps);	/* "paid" or "no_payment_required" */
 	if (id_of(s, "payment_intent") != NULL)
 		cJSON_AddStringToObject(o, "payment_intent", id_of(s, "payment_intent"));
 	else
