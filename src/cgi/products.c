@@ -128,7 +128,7 @@ products_serve(const char *path, const struct stat *st, int stale)
 		products_mem.ino = st->st_ino;
 		products_mem.mtime = st->st_mtim;
 	}
-	http_header("Cache-Control: public, max-age=10");
+	http_header("Cache-Control: no-cache");	/* a catalogue change shows at once */
 	http_header("X-Cache: %s", stale ? "stale" : "hit");
 	http_send_raw(200, "application/json", products_mem.body, products_mem.len);
 	return SHOP_OK;
