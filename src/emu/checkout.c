@@ -409,19 +409,30 @@ totals(cJSON *session)
 		emu_jset(it, "amount_discount", cJSON_CreateNumber((double)share));
 		given += share;
 	}
-	/* the rounding remainder goes to the first items that can still take it */
-	cJSON_ArrayForEach(it, items) {
-		int64_t share = emu_jgeti(it, "amount_discount", 0);
-		int64_t room = emu_jgeti(it, "amount_subtotal", 0) - share;
-		int64_t add = disc - given < room ? disc - given : room;
+	/* the cents that flooring left over go one each to the items with the largest
+	 * remainders (largest-remainder rounding): no item is a cent or more off its share */
+	while (given < disc) {
+		cJSON *best = NULL;
+		int64_t best_rem = -1;
 
-		if (add > 0) {
-			emu_jset(it, "amount_discount", cJSON_CreateNumber((double)(share + add)));
-			given += add;
+		cJSON_ArrayForEach(it, items) {
+			int64_t isub = emu_jgeti(it, "amount_subtotal", 0);
+
+			if (emu_jgeti(it, "amount_discount", 0) == disc * isub / sub &&
+			    disc * isub % sub > best_rem) {
+				best = it;
+				best_rem = disc * isub % sub;
+			}
 		}
+		if (best == NULL)
+			break;
+		emu_jset(best, "amount_discount", cJSON_CreateNumber((double)(emu_jgeti(best,
+		    "amount_discount", 0) + 1)));
+		given++;
+	}
+	cJSON_ArrayForEach(it, items)
 		emu_jset(it, "amount_total", cJSON_CreateNumber((double)(emu_jgeti(it,
 		    "amount_subtotal", 0) - emu_jgeti(it, "amount_discount", 0))));
-	}
 	emu_jset(session, "amount_subtotal", cJSON_CreateNumber((double)sub));
 	emu_jset(session, "amount_total", cJSON_CreateNumber((double)(sub - disc)));
 	td = cJSON_CreateObject();

@@ -11,7 +11,8 @@ const http = require('node:http');
 const https = require('node:https');
 const Stripe = require('stripe');
 
-const BIN = path.resolve(__dirname, '..', '..', 'build', 'stripe-emu');
+// STRIPE_EMU_BIN runs another build (a sanitizer build, a clean checkout's) with these tests.
+const BIN = process.env.STRIPE_EMU_BIN || path.resolve(__dirname, '..', '..', 'build', 'stripe-emu');
 const EMU_KEY = 'sk_test_contract';
 
 // Live mode: api.stripe.com with STRIPE_SECRET_KEY, which must be a test-mode key.
