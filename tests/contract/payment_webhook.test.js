@@ -1,10 +1,15 @@
 // The hosted payment page with plain HTTP (as a form post would), test-card outcomes,
 // promotion codes on the page, and signed webhooks verified by stripe.webhooks.constructEvent,
-// including retries and deliveries that survive a restart.
+// including retries and deliveries that survive a restart; then the shop's own verifier (the
+// real cgi-bin/webhook, run as plain CGI) against headers made by the SDK and by the emulator.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startEmu, startWebhookServer, payForm, CARD } = require('./emu');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startEmu, startWebhookServer, payForm, CARD, Stripe, live, emuOnly, RUN } = require('./emu');
 
 const SECRET = 'whsec_contract_test_secret_0123456789';
 let emu;
@@ -14,13 +19,17 @@ let price;
 let cus;
 
 test.before(async () => {
-  hook = await startWebhookServer(SECRET);
-  emu = await startEmu({ args: ['--webhook', hook.url, '--webhook-secret', SECRET] });
+  if (live) {
+    emu = await startEmu();   // no deliveries: Stripe cannot reach this machine
+  } else {
+    hook = await startWebhookServer(SECRET);
+    emu = await startEmu({ args: ['--webhook', hook.url, '--webhook-secret', SECRET] });
+  }
   stripe = emu.stripe;
   price = await stripe.prices.create({ currency: 'usd', unit_amount: 2000, product_data: { name: 'Teapot <b>' } });
-  cus = await stripe.customers.create({ email: 'payer@example.com', name: 'Payer' });
+  cus = await stripe.customers.create({ email: `payer.${RUN}@example.com`, name: 'Payer' });
 });
-test.after(async () => { await emu.stop(); await hook.close(); });
+test.after(async () => { await emu.stop(); if (hook) await hook.close(); });
 
 const newSession = (extra = {}) => stripe.checkout.sessions.create({
   mode: 'payment', customer: cus.id,
@@ -28,7 +37,7 @@ const newSession = (extra = {}) => stripe.checkout.sessions.create({
   line_items: [{ price: price.id, quantity: 2 }], ...extra,
 });
 
-test('catalogue events are delivered and verify with constructEvent', async () => {
+test('catalogue events are delivered and verify with constructEvent', emuOnly, async () => {
   const hit = await hook.waitFor((e) => e.type === 'price.created' && e.data.object.id === price.id);
   assert.equal(hit.event.api_version, '2026-10-28.endive');
   assert.equal(hit.event.object, 'event');
@@ -40,7 +49,7 @@ test('catalogue events are delivered and verify with constructEvent', async () =
   assert.equal(stored.pending_webhooks, 0);
 });
 
-test('the page shows items, totals and the form fields with autocomplete', async () => {
+test('the page shows items, totals and the form fields with autocomplete', emuOnly, async () => {
   const s = await newSession();
   const res = await fetch(s.url);
   assert.equal(res.status, 200);
@@ -52,14 +61,14 @@ test('the page shows items, totals and the form fields with autocomplete', async
     assert.match(html, new RegExp(`<label for="${id}"`));
     assert.match(html, new RegExp(`id="${id}" name="${id}"[^>]*autocomplete="${ac}"`));
   }
-  assert.match(html, /value="payer@example.com"/);
+  assert.match(html, new RegExp(`value="payer\\.${RUN}@example\\.com"`));
   assert.match(html, /<button type="submit" id="submit">Pay \$40\.00<\/button>/);
   assert.match(html, /id="cancel" href="http:\/\/shop.test\/cart"/);
   assert.match(html, /name="viewport"/);
   assert.doesNotMatch(html, /promotionCode/);
 });
 
-test('paying with 4242 redirects to success_url, marks paid and sends the event', async () => {
+test('paying with 4242 redirects to success_url, marks paid and sends the event', emuOnly, async () => {
   const s = await newSession({ metadata: { order: 'o1' } });
   const res = await payForm(s.url, CARD);
   assert.equal(res.status, 303);
@@ -81,7 +90,7 @@ test('paying with 4242 redirects to success_url, marks paid and sends the event'
   assert.match(await again.text(), /already been paid/);
 });
 
-test('declines and bad input leave the session open and unpaid, with no event', async () => {
+test('declines and bad input leave the session open and unpaid, with no event', emuOnly, async () => {
   const s = await newSession();
   const cases = [
     ['4000 0000 0000 0002', /Your card was declined\./],
@@ -109,7 +118,7 @@ test('declines and bad input leave the session open and unpaid, with no event', 
   assert.ok(!evs.data.some((e) => e.data.object.id === s.id));
 });
 
-test('3-D Secure: challenge page, fail returns to the form, complete pays', async () => {
+test('3-D Secure: challenge page, fail returns to the form, complete pays', emuOnly, async () => {
   const s = await newSession();
   const res = await payForm(s.url, { ...CARD, cardNumber: '4000 0025 0000 3155' });
   assert.equal(res.status, 200);
@@ -125,7 +134,7 @@ test('3-D Secure: challenge page, fail returns to the form, complete pays', asyn
   assert.equal((await stripe.checkout.sessions.retrieve(s.id)).payment_status, 'paid');
 });
 
-test('promotion code on the page: apply, totals, redemption counted on payment', async () => {
+test('promotion code on the page: apply, totals, redemption counted on payment', emuOnly, async () => {
   const coupon = await stripe.coupons.create({ percent_off: 25, max_redemptions: 1 });
   const promo = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: 'QUARTER' });
   const s = await newSession({ allow_promotion_codes: true });
@@ -150,7 +159,7 @@ test('promotion code on the page: apply, totals, redemption counted on payment',
   assert.equal(hit.event.data.object.total_details.amount_discount, 1000);
 });
 
-test('first_time_transaction refuses a customer who has paid before', async () => {
+test('first_time_transaction refuses a customer who has paid before', emuOnly, async () => {
   const coupon = await stripe.coupons.create({ percent_off: 10 });
   const promo = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, restrictions: { first_time_transaction: true } });
   const fresh = await stripe.customers.create({ email: 'new@example.com' });
@@ -160,7 +169,7 @@ test('first_time_transaction refuses a customer who has paid before', async () =
     (e) => e.type === 'StripeInvalidRequestError' && /first/.test(e.message));
 });
 
-test('a zero total pays without a card: no_payment_required', async () => {
+test('a zero total pays without a card: no_payment_required', emuOnly, async () => {
   const coupon = await stripe.coupons.create({ percent_off: 100 });
   const s = await newSession({ discounts: [{ coupon: coupon.id }] });
   assert.equal(s.amount_total, 0);
@@ -173,7 +182,7 @@ test('a zero total pays without a card: no_payment_required', async () => {
   assert.equal(done.payment_intent, null);
 });
 
-test('expired and unknown sessions show a clear page', async () => {
+test('expired and unknown sessions show a clear page', emuOnly, async () => {
   const s = await newSession();
   await stripe.checkout.sessions.expire(s.id);
   const res = await payForm(s.url, CARD);
@@ -183,7 +192,7 @@ test('expired and unknown sessions show a clear page', async () => {
   assert.equal(missing.status, 404);
 });
 
-test('failed deliveries are retried, and pending ones survive a restart', async () => {
+test('failed deliveries are retried, and pending ones survive a restart', emuOnly, async () => {
   const flaky = await startWebhookServer(SECRET, { failFirst: 1 });
   const own = await startEmu({ args: ['--webhook', flaky.url, '--webhook-secret', SECRET] });
   const p = await own.stripe.products.create({ name: 'Retry me' });
@@ -202,4 +211,115 @@ test('failed deliveries are retried, and pending ones survive a restart', async 
   await flaky.waitFor((e) => e.type === 'product.created' && e.data.object.id === q.id, 15000);
   await b.stop();
   await flaky.close();
+});
+
+// Last of the delivery tests: nothing this file's emulator sent was refused by constructEvent,
+// and every event it recorded reached the receiver.
+test('every delivery verified with stripe.webhooks.constructEvent; every event was delivered', emuOnly, async () => {
+  let all;
+  for (let i = 0; i < 40; i++) {
+    all = await stripe.events.list({ limit: 100 }).autoPagingToArray({ limit: 1000 });
+    if (all.every((e) => e.pending_webhooks === 0)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(all.length >= 10, `${all.length} events`);
+  assert.deepEqual(all.filter((e) => e.pending_webhooks !== 0).map((e) => e.type), []);
+  const got = new Set(hook.events.map((e) => e.event.id));
+  assert.deepEqual(all.filter((e) => !got.has(e.id)).map((e) => e.type), [], 'delivered');
+  assert.deepEqual(hook.refused, [], 'no delivery failed verification');
+  for (const e of hook.events) {
+    assert.match(e.headers['stripe-signature'], /^t=\d+,v1=[0-9a-f]{64}/);
+    assert.deepEqual(Object.keys(e.event).sort(), ['api_version', 'created', 'data', 'id', 'livemode', 'object', 'pending_webhooks', 'request', 'type']);
+  }
+});
+
+// ---- the shop's verifier: the real cgi-bin/webhook as plain CGI ----
+
+const CGI = path.resolve(__dirname, '..', '..', 'cgi-bin', 'webhook');
+const SHOP_SECRET = `whsec_shop_${RUN}`;
+const sdk = new Stripe('sk_test_x');
+
+// A Stripe-shaped event of a type the shop ignores (it needs no API call to answer).
+function eventBody(extra = {}) {
+  return JSON.stringify({
+    id: `evt_${RUN}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000),
+    data: { object: { id: `cus_${RUN}`, object: 'customer', email: 'x@example.com' } },
+    livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: 'customer.created', ...extra,
+  });
+}
+
+// Runs cgi-bin/webhook once: POST body with Stripe-Signature header. Returns {status, json}.
+function shopWebhook(body, header, secret = SHOP_SECRET) {
+  assert.ok(fs.existsSync(CGI), `${CGI} is missing: run make first`);
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-hook-'));
+  const env = {
+    PATH: process.env.PATH, REQUEST_METHOD: 'POST', CONTENT_TYPE: 'application/json',
+    CONTENT_LENGTH: String(Buffer.byteLength(body)), STRIPE_WEBHOOK_SECRET: secret, SHOP_DATA_DIR: data,
+    STRIPE_API_BASE: emu.base, STRIPE_SECRET_KEY: 'sk_test_x',
+  };
+  if (header !== undefined) env.HTTP_STRIPE_SIGNATURE = header;
+  const r = spawnSync(CGI, [], { input: body, env, timeout: 15000 });
+  fs.rmSync(data, { recursive: true, force: true });
+  const out = r.stdout.toString();
+  const m = out.match(/^Status: (\d+)/);
+  const sep = out.search(/\r?\n\r?\n/);
+  let json = null;
+  try { json = JSON.parse(out.slice(sep).trim()); } catch { /* not JSON */ }
+  return { status: m ? Number(m[1]) : null, out, json, stderr: r.stderr.toString() };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const header = (payload, o = {}) => sdk.webhooks.generateTestHeaderString({ payload, secret: SHOP_SECRET, ...o });
+
+test("the shop's verifier accepts a header made by stripe.webhooks.generateTestHeaderString", () => {
+  const body = eventBody();
+  const h = header(body);
+  assert.match(h, /^t=\d+,v1=[0-9a-f]{64}$/);
+  assert.equal(sdk.webhooks.constructEvent(body, h, SHOP_SECRET).type, 'customer.created', 'the SDK agrees');
+  const r = shopWebhook(body, h);
+  assert.match(r.out, /^Status: 200 OK\r?\n/);
+  assert.deepEqual(r.json, { received: true, handled: 'ignored' });
+  // within the 5-minute tolerance either way
+  assert.equal(shopWebhook(body, header(body, { timestamp: now() - 240 })).status, 200);
+  assert.equal(shopWebhook(body, header(body, { timestamp: now() + 240 })).status, 200);
+  // a second v1 (a rolled secret) and a decoy v0, as Stripe sends in test mode
+  const good = h.match(/v1=([0-9a-f]+)/)[1];
+  const t = h.match(/t=(\d+)/)[1];
+  assert.equal(shopWebhook(body, `t=${t},v1=${'0'.repeat(64)},v1=${good},v0=${'1'.repeat(64)}`).status, 200);
+});
+
+test("the shop's verifier refuses a stale, a future, a tampered and a wrong-secret signature", () => {
+  const body = eventBody();
+  const cases = {
+    stale: [body, header(body, { timestamp: now() - 600 })],
+    future: [body, header(body, { timestamp: now() + 600 })],
+    tampered: [eventBody({ type: 'customer.deleted' }), header(body)],
+    'one byte added': [body + ' ', header(body)],
+    'wrong secret': [body, sdk.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_someone_else' })],
+    'v0 only': [body, header(body, { scheme: 'v0' })],
+    'no timestamp': [body, header(body).replace(/^t=\d+,/, '')],
+    garbage: [body, 'nonsense'],
+    missing: [body, undefined],
+  };
+  for (const [name, [b, h]] of Object.entries(cases)) {
+    const r = shopWebhook(b, h);
+    assert.equal(r.status, 400, `${name}: ${r.out}`);
+    assert.match(r.out, /^Status: 400/, name);
+    assert.equal(r.json.error.code, 'bad_signature', name);
+  }
+  // the SDK refuses the same ones (a future timestamp only the shop refuses: the SDK checks age)
+  for (const name of ['stale', 'tampered', 'wrong secret', 'v0 only']) {
+    const [b, h] = cases[name];
+    assert.throws(() => sdk.webhooks.constructEvent(b, h, SHOP_SECRET), Stripe.errors.StripeSignatureVerificationError, name);
+  }
+});
+
+test("the shop's verifier accepts what the emulator actually delivered, byte for byte", emuOnly, async () => {
+  const c = await stripe.customers.create({ email: `delivered.${RUN}@example.com` });
+  const hit = await hook.waitFor((e) => e.type === 'customer.created' && e.data.object.id === c.id);
+  const body = hit.raw.toString('utf8');
+  const r = shopWebhook(body, hit.headers['stripe-signature'], SECRET);
+  assert.equal(r.status, 200, r.out);
+  assert.deepEqual(r.json, { received: true, handled: 'ignored' });
+  assert.equal(shopWebhook(body, hit.headers['stripe-signature'], SHOP_SECRET).status, 400, 'another secret');
 });

@@ -1,15 +1,15 @@
 // Process-level behaviour: the state file (mode, atomic JSON, reload), a corrupt state
 // file as a fatal startup error, SIGTERM exit status, and a webhook receiver that calls
-// back into the API while its delivery is in flight.
+// back into the API while its delivery is in flight. All of it is the emulator's own.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startEmu, startWebhookServer, payForm, CARD } = require('./emu');
+const { startEmu, startWebhookServer, payForm, CARD, emuOnly } = require('./emu');
 
-test('state persists across a restart in a 0600 state.json inside a 0700 dir', async () => {
+test('state persists across a restart in a 0600 state.json inside a 0700 dir', emuOnly, async () => {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'emu-state-')), 'nested', 'deeper');
   const a = await startEmu({ state: dir });
   const p = await a.stripe.products.create({ name: 'Kept' }, { idempotencyKey: 'keep-1' });
@@ -28,7 +28,7 @@ test('state persists across a restart in a 0600 state.json inside a 0700 dir', a
   await b.stop();
 });
 
-test('SIGINT stops it cleanly even when started with SIGINT ignored (a background job)', async () => {
+test('SIGINT stops it cleanly even when started with SIGINT ignored (a background job)', emuOnly, async () => {
   const emu = await startEmu({ ignoreSigint: true });
   const p = await emu.stripe.products.create({ name: 'Saved on SIGINT' });
   const st = await emu.stop('SIGINT');
@@ -37,14 +37,14 @@ test('SIGINT stops it cleanly even when started with SIGINT ignored (a backgroun
   assert.ok(json.objects.product.some((x) => x.id === p.id));
 });
 
-test('a state file that does not parse stops the start with a clear message', async () => {
+test('a state file that does not parse stops the start with a clear message', emuOnly, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-bad-'));
   fs.writeFileSync(path.join(dir, 'state.json'), '{"objects": [truncated');
   await assert.rejects(startEmu({ state: dir }), /not valid JSON/);
   assert.equal(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'), '{"objects": [truncated');
 });
 
-test('the webhook receiver can call the API while its delivery is in flight', async () => {
+test('the webhook receiver can call the API while its delivery is in flight', emuOnly, async () => {
   const SECRET = 'whsec_callback_secret';
   let api;
   const hook = await startWebhookServer(SECRET, {
@@ -63,7 +63,7 @@ test('the webhook receiver can call the API while its delivery is in flight', as
   await hook.close();
 });
 
-test('without --webhook-secret a secret is generated into STATE/webhook_secret (0600)', async () => {
+test('without --webhook-secret a secret is generated into STATE/webhook_secret (0600)', emuOnly, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-sec-'));
   const emu = await startEmu({ state: dir, args: ['--webhook', 'http://127.0.0.1:9/none'] });
   const file = path.join(dir, 'webhook_secret');
