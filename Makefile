@@ -79,9 +79,24 @@ test: all $(UNIT_BIN)
 bench: all
 	sh tests/bench.sh
 
+# The contract suite against real Stripe in test mode (STRIPE_SECRET_KEY=sk_test_…), less the
+# emulator's own endpoints and the emulator_* files: where it fails, the emulator and Stripe
+# differ. Needs no emulator; it creates objects in that account (tagged with the run).
+check-live: cgi-bin/webhook
+	@case "$$STRIPE_SECRET_KEY" in \
+	sk_test_?*) ;; \
+	"") echo "check-live: set STRIPE_SECRET_KEY to a Stripe test-mode secret key (sk_test_...)" >&2; \
+	    exit 2 ;; \
+	*) echo "check-live: STRIPE_SECRET_KEY is not a test-mode key (sk_test_...); refusing to" \
+	    "run against live data" >&2; exit 2 ;; \
+	esac
+	@[ -d tests/node_modules/stripe ] || (cd tests && npm ci --no-audit --no-fund)
+	cd tests && STRIPE_LIVE=1 node --test --test-concurrency=1 \
+	    $$(ls contract/*.test.js | grep -v '^contract/emulator_')
+
 clean:
 	rm -rf $(B) $(CGI_BIN)
 
-.PHONY: all deps run stop seed unit valgrind test bench clean
+.PHONY: all deps run stop seed unit valgrind test bench check-live clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

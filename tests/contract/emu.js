@@ -17,7 +17,9 @@ const EMU_KEY = 'sk_test_contract';
 
 // Live mode: api.stripe.com with STRIPE_SECRET_KEY, which must be a test-mode key.
 const live = process.env.STRIPE_LIVE === '1';
-const LIVE_BASE = 'https://api.stripe.com';
+// STRIPE_LIVE_BASE points live mode elsewhere: at an emulator you started yourself, to check
+// that the suite keeps to its own objects in a shared, never-reset account.
+const LIVE_BASE = (process.env.STRIPE_LIVE_BASE || 'https://api.stripe.com').replace(/\/$/, '');
 function liveKey() {
   const k = process.env.STRIPE_SECRET_KEY || '';
   if (k === '') throw new Error('STRIPE_LIVE=1 needs STRIPE_SECRET_KEY set to a test-mode secret key (sk_test_…)');
@@ -36,7 +38,8 @@ const RUN = Date.now().toString(36) + crypto.randomBytes(3).toString('hex');
 
 // An SDK client for key (the emulator's or the live one), with SDK options opts.
 function makeClient(emu, key, opts = {}) {
-  const where = emu.live ? {} : { host: '127.0.0.1', port: emu.port, protocol: 'http' };
+  const u = new URL(emu.base);
+  const where = { host: u.hostname, port: u.port || (u.protocol === 'https:' ? 443 : 80), protocol: u.protocol.replace(':', '') };
   const c = new Stripe(key, { ...where, maxNetworkRetries: 0, ...opts });
   // every response the SDK sees, success or error, for the Request-Id check
   c.on('response', (r) => emu.responses.push({ method: r.method, path: r.path, status: r.status, request_id: r.request_id }));
