@@ -335,7 +335,7 @@ api_products_update(struct emu_req *rq, struct emu_resp *rs, const char *id)
 	emu_p_metadata(o, p);
 	after = emu_render(o);
 	if ((prev = emu_diff(before, after)) != NULL) {
-		emu_jset(o, "updated", cJSON_CreateNumber((double)time(NULL)));
+		emu_jset(o, "updated", cJSON_CreateNumber((double)emu_now()));
 		emu_dirty();
 		emu_event(rq, "product.updated", o, prev);
 	}
@@ -506,7 +506,7 @@ product_new(struct emu_req *rq, const cJSON *p)
 	if (emu_p_has(p, "images"))
 		emu_jset(prod, "images", strs_array(p, "images"));
 	emu_jset(prod, "name", cJSON_CreateString(emu_p_str(p, "name")));
-	emu_jset(prod, "updated", cJSON_CreateNumber((double)time(NULL)));
+	emu_jset(prod, "updated", cJSON_CreateNumber((double)emu_now()));
 	set_bool(prod, p, "active");
 	set_str(prod, p, "description");
 	set_bool(prod, p, "shippable");
@@ -858,7 +858,7 @@ api_coupons_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		emu_bad(rs, "max_redemptions", "Invalid max_redemptions: must be at least 1.");
 		return;
 	}
-	if (emu_p_int(p, "redeem_by", &v) && v <= time(NULL)) {
+	if (emu_p_int(p, "redeem_by", &v) && v <= emu_now()) {
 		emu_bad(rs, "redeem_by", "Invalid redeem_by: must be in the future.");
 		return;
 	}
@@ -957,7 +957,7 @@ api_promos_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		emu_missing_obj(rs, "customer", cus, "customer");
 		return;
 	}
-	if (emu_p_int(p, "expires_at", &v) && v <= time(NULL)) {
+	if (emu_p_int(p, "expires_at", &v) && v <= emu_now()) {
 		emu_bad(rs, "expires_at", "Invalid expires_at: must be in the future.");
 		return;
 	}

@@ -1,15 +1,16 @@
 /*
  * checkout.c: Checkout Sessions in payment mode: create (line items from stored prices,
- * one discount or allow_promotion_codes), retrieve, list, line items, expire, and the
- * totals/discount arithmetic shared with the hosted page. A session keeps its line items in
- * the private field "_line_items"; they are shown only when expanded or listed.
+ * one discount or allow_promotion_codes), retrieve, list, line items, expire, the
+ * totals/discount arithmetic shared with the hosted page, completion by card or by a delayed
+ * bank debit, and the due work (expiry at expires_at, settling bank debits). A session keeps
+ * its line items in the private field "_line_items"; they are shown only when expanded or
+ * listed. A processing payment intent keeps its session and due time in private fields.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "emu.h"
 
@@ -59,26 +60,37 @@ static cJSON *session_new(const cJSON *p, const char *cur, int64_t expires);
 static int session_match(const cJSON *o, const cJSON *p);
 static void redeem(cJSON *o);
 static void totals(cJSON *session);
+static cJSON *pi_new(const cJSON *session, enum co_pay how);
+static void expire_due(int64_t now);
+static void settle(cJSON *pi, cJSON *session);
 
-/* Formats an amount in minor units for people: "$1,234.50", "¥500", "CHF 10.00". */
-void
-emu_money(char *buf, size_t n, int64_t amount, const char *currency)
+/* Is currency one whose amounts have no minor unit (¥500 is 500, not 5.00)? */
+int
+emu_zero_decimal(const char *currency)
 {
 	static const char *const zero_dec[] = {
 		"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
 		"vnd", "vuv", "xaf", "xof", "xpf", NULL
 	};
+
+	for (int i = 0; zero_dec[i] != NULL; i++)
+		if (emu_str_ieq(currency, zero_dec[i]))
+			return 1;
+	return 0;
+}
+
+/* Formats an amount in minor units for people: "$1,234.50", "¥500", "CHF 10.00". */
+void
+emu_money(char *buf, size_t n, int64_t amount, const char *currency)
+{
 	static const struct { const char *cur, *sym; } syms[] = {
 		{"usd", "$"}, {"eur", "\xe2\x82\xac"}, {"gbp", "\xc2\xa3"}, {"jpy", "\xc2\xa5"},
 		{"cad", "CA$"}, {"aud", "A$"}, {"inr", "\xe2\x82\xb9"}, {NULL, NULL}
 	};
 	char sym[16] = "", digits[32], grouped[48];
-	int zd = 0, len, g = 0;
+	int zd = emu_zero_decimal(currency), len, g = 0;
 	uint64_t a = amount < 0 ? (uint64_t)(-amount) : (uint64_t)amount, whole;
 
-	for (int i = 0; zero_dec[i] != NULL; i++)
-		if (emu_str_ieq(currency, zero_dec[i]))
-			zd = 1;
 	for (int i = 0; syms[i].cur != NULL; i++)
 		if (emu_str_ieq(currency, syms[i].cur))
 			snprintf(sym, sizeof(sym), "%s", syms[i].sym);
@@ -262,7 +274,8 @@ resolve_discount(struct emu_resp *rs, const cJSON *p, const cJSON **coupon,
 	return 0;
 }
 
-/* Has this customer (or, without one, this email) paid a session before? */
+/* Has this customer (or, without one, this email) paid a session before? A bank debit
+ * still processing or failed is no successful payment. */
 static int
 has_paid_before(const cJSON *session)
 {
@@ -271,9 +284,9 @@ has_paid_before(const cJSON *session)
 	const cJSON *s;
 
 	cJSON_ArrayForEach(s, emu_coll("checkout.session")) {
-		const char *st = emu_jgets(s, "status");
+		const char *st = emu_jgets(s, "payment_status");
 
-		if (s == session || st == NULL || strcmp(st, "complete") != 0)
+		if (s == session || st == NULL || strcmp(st, "paid") != 0)
 			continue;
 		if (cus != NULL && emu_jgets(s, "customer") != NULL &&
 		    strcmp(cus, emu_jgets(s, "customer")) == 0)
@@ -294,8 +307,7 @@ co_discount_check(const cJSON *coupon, const cJSON *promo, const cJSON *session,
     size_t n)
 {
 	const char *cur = emu_jgets(session, "currency");
-	int64_t sub = emu_jgeti(session, "amount_subtotal", 0), v;
-	time_t now = time(NULL);
+	int64_t sub = emu_jgeti(session, "amount_subtotal", 0), v, now = emu_now();
 
 	if (promo != NULL) {
 		const cJSON *r = emu_jget(promo, "restrictions");
@@ -456,7 +468,8 @@ static const char g_session_tpl[] = "{\"adaptive_pricing\":null,\"after_expirati
     "\"customer_email\":null,\"discounts\":[],\"expires_at\":0,\"invoice\":null,"
     "\"invoice_creation\":null,\"locale\":null,\"metadata\":{},\"mode\":\"payment\","
     "\"origin_context\":null,\"payment_intent\":null,\"payment_link\":null,"
-    "\"payment_method_collection\":\"if_required\",\"payment_method_types\":[\"card\"],"
+    "\"payment_method_collection\":\"if_required\","
+    "\"payment_method_types\":[\"card\",\"us_bank_account\"],"
     "\"payment_status\":\"unpaid\",\"phone_number_collection\":{\"enabled\":false},"
     "\"recovered_from\":null,\"saved_payment_method_options\":null,\"setup_intent\":null,"
     "\"shipping_address_collection\":null,\"shipping_cost\":null,\"shipping_options\":[],"
@@ -465,7 +478,8 @@ static const char g_session_tpl[] = "{\"adaptive_pricing\":null,\"after_expirati
 static const char g_pi_tpl[] = "{\"amount\":0,\"amount_capturable\":0,"
     "\"amount_received\":0,\"capture_method\":\"automatic_async\","
     "\"confirmation_method\":\"automatic\",\"currency\":null,\"customer\":null,"
-    "\"description\":null,\"latest_charge\":null,\"metadata\":{},"
+    "\"description\":null,\"last_payment_error\":null,\"latest_charge\":null,"
+    "\"metadata\":{},"
     "\"payment_method_types\":[\"card\"],\"receipt_email\":null,"
     "\"status\":\"succeeded\"}";
 static const char g_details_tpl[] = "{\"address\":null,\"business_name\":null,"
@@ -503,6 +517,9 @@ session_new(const cJSON *p, const char *cur, int64_t expires)
 	snprintf(url, sizeof(url), "%s/c/pay/%s", emu_cfg.public_url, emu_jgets(s, "id"));
 	emu_jset(s, "url", cJSON_CreateString(url));
 	emu_p_metadata(s, p);
+	if (cJSON_GetArraySize(emu_jget(p, "payment_method_types")) > 0)
+		emu_jset(s, "payment_method_types",
+		    cJSON_Duplicate(emu_jget(p, "payment_method_types"), 1));
 	if (cJSON_IsObject(emu_jget(p, "payment_intent_data")))
 		cJSON_AddItemToObject(s, "_payment_intent_data",
 		    cJSON_Duplicate(emu_jget(p, "payment_intent_data"), 1));
@@ -516,7 +533,7 @@ co_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 	const char *mode = emu_p_str(p, "mode"), *cus = emu_p_str(p, "customer");
 	const char *email = emu_p_str(p, "customer_email"), *ref, *ui = emu_p_str(p, "ui_mode");
 	char cur[8], err[300];
-	int64_t expires = time(NULL) + CO_DEFAULT_TTL, now = time(NULL);
+	int64_t now = emu_now(), expires = now + CO_DEFAULT_TTL;
 	int allow = 0;
 	cJSON *items = NULL, *s;
 
@@ -531,8 +548,10 @@ co_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		return;
 	}
 	cJSON_ArrayForEach(pmt, emu_jget(p, "payment_method_types"))
-		if (strcmp(pmt->valuestring, "card") != 0) {
-			emu_bad(rs, "payment_method_types", "This emulator supports only card.");
+		if (strcmp(pmt->valuestring, "card") != 0 &&
+		    strcmp(pmt->valuestring, "us_bank_account") != 0) {
+			emu_bad(rs, "payment_method_types", "This emulator supports only card and "
+			    "us_bank_account.");
 			return;
 		}
 	if (cus != NULL && *cus && email != NULL && *email) {
@@ -667,17 +686,34 @@ co_expire(struct emu_req *rq, struct emu_resp *rs, const char *id)
 	emu_respond_obj(rq, rs, s);
 }
 
-/* Expires open sessions whose expires_at has passed (called by the worker each second). */
-void
-co_expire_due(void)
+/* Expires open sessions whose expires_at has passed. */
+static void
+expire_due(int64_t now)
 {
 	cJSON *s;
-	time_t now = time(NULL);
 
 	cJSON_ArrayForEach(s, emu_coll("checkout.session"))
 		if (strcmp(emu_jgets(s, "status"), "open") == 0 &&
 		    emu_jgeti(s, "expires_at", 0) <= now)
 			co_expire_session(NULL, s);
+}
+
+/*
+ * Runs what the emulator's clock says is due: session expiry and the settling of delayed
+ * (bank) payments. The worker calls it every second, every request before it starts, and
+ * POST /_emu/clock right after moving the clock.
+ */
+void
+co_run_due(void)
+{
+	int64_t now = emu_now();
+	cJSON *pi;
+
+	expire_due(now);
+	cJSON_ArrayForEach(pi, emu_coll("payment_intent"))
+		if (strcmp(emu_jgets(pi, "status"), "processing") == 0 &&
+		    emu_jgeti(pi, "_settle_at", 0) <= now)
+			settle(pi, emu_find("checkout.session", emu_jgets(pi, "_session")));
 }
 
 static void
@@ -691,38 +727,58 @@ redeem(cJSON *o)
 		emu_jset(o, "valid", cJSON_CreateFalse());
 }
 
+/* The payment intent for a session paid now: succeeded for a card, processing (due to
+ * settle CO_SETTLE_DELAY seconds later) for a bank debit. Stored; returned borrowed. */
+static cJSON *
+pi_new(const cJSON *s, enum co_pay how)
+{
+	int64_t total = emu_jgeti(s, "amount_total", 0);
+	const cJSON *pid = emu_jget(s, "_payment_intent_data");
+	cJSON *pi = emu_new_obj("pi_", "payment_intent", EMU_ID_RAND, g_pi_tpl), *types;
+
+	emu_jset(pi, "amount", cJSON_CreateNumber((double)total));
+	emu_jset(pi, "currency", cJSON_CreateString(emu_jgets(s, "currency")));
+	emu_jset(pi, "customer", emu_jstr(emu_jgets(s, "customer")));
+	emu_jset(pi, "description", emu_jstr(emu_jgets(pid, "description")));
+	if (cJSON_IsObject(emu_jget(pid, "metadata")))
+		emu_jset(pi, "metadata", cJSON_Duplicate(emu_jget(pid, "metadata"), 1));
+	emu_jset(pi, "receipt_email", emu_jstr(emu_jgets(pid, "receipt_email")));
+	if (how == CO_PAY_CARD)
+		emu_jset(pi, "amount_received", cJSON_CreateNumber((double)total));
+	else {
+		types = cJSON_CreateArray();
+		cJSON_AddItemToArray(types, cJSON_CreateString("us_bank_account"));
+		emu_jset(pi, "payment_method_types", types);
+		emu_jset(pi, "status", cJSON_CreateString("processing"));
+		cJSON_AddStringToObject(pi, "_session", emu_jgets(s, "id"));
+		cJSON_AddNumberToObject(pi, "_settle_at", (double)(emu_now() + CO_SETTLE_DELAY));
+		cJSON_AddBoolToObject(pi, "_settle_ok", how == CO_PAY_BANK_OK);
+	}
+	emu_insert("payment_intent", pi);
+	return pi;
+}
+
 /*
- * Completes a paid (or free) session: payment intent, customer details, redemptions, and
- * checkout.session.completed. The hosted page calls it; there is no API request behind it.
+ * Completes a session on the hosted page: payment intent (none when nothing is due),
+ * customer details, redemptions, and checkout.session.completed. A bank debit leaves
+ * payment_status unpaid until it settles. There is no API request behind it.
  */
 void
-co_complete(cJSON *s, const char *email, const char *name)
+co_pay_complete(cJSON *s, const char *email, const char *name, enum co_pay how)
 {
 	int64_t total = emu_jgeti(s, "amount_total", 0);
 	const cJSON *d0 = cJSON_GetArrayItem(emu_jget(s, "discounts"), 0);
-	const cJSON *pid = emu_jget(s, "_payment_intent_data");
-	cJSON *cd, *pi, *o;
+	cJSON *cd, *o;
 
-	if (total > 0) {
-		pi = emu_new_obj("pi_", "payment_intent", EMU_ID_RAND, g_pi_tpl);
-		emu_jset(pi, "amount", cJSON_CreateNumber((double)total));
-		emu_jset(pi, "amount_received", cJSON_CreateNumber((double)total));
-		emu_jset(pi, "currency", cJSON_CreateString(emu_jgets(s, "currency")));
-		emu_jset(pi, "customer", emu_jstr(emu_jgets(s, "customer")));
-		emu_jset(pi, "description", emu_jstr(emu_jgets(pid, "description")));
-		if (cJSON_IsObject(emu_jget(pid, "metadata")))
-			emu_jset(pi, "metadata", cJSON_Duplicate(emu_jget(pid, "metadata"), 1));
-		emu_jset(pi, "receipt_email", emu_jstr(emu_jgets(pid, "receipt_email")));
-		emu_insert("payment_intent", pi);
-		emu_jset(s, "payment_intent", cJSON_CreateString(emu_jgets(pi, "id")));
-	}
+	if (total > 0)
+		emu_jset(s, "payment_intent", cJSON_CreateString(emu_jgets(pi_new(s, how), "id")));
 	cd = cJSON_Parse(g_details_tpl);
 	emu_jset(cd, "email", emu_jstr(email));
 	emu_jset(cd, "name", emu_jstr(name));
 	emu_jset(s, "customer_details", cd);
 	emu_jset(s, "status", cJSON_CreateString("complete"));
-	emu_jset(s, "payment_status", cJSON_CreateString(total > 0 ? "paid" :
-	    "no_payment_required"));
+	emu_jset(s, "payment_status", cJSON_CreateString(total == 0 ? "no_payment_required" :
+	    how == CO_PAY_CARD ? "paid" : "unpaid"));
 	emu_jset(s, "url", cJSON_CreateNull());
 	cJSON_DeleteItemFromObjectCaseSensitive(s, "_pending_3ds");
 	if (d0 != NULL) {
@@ -733,4 +789,35 @@ co_complete(cJSON *s, const char *email, const char *name)
 	}
 	emu_dirty();
 	emu_event(NULL, "checkout.session.completed", s, NULL);
+}
+
+/* A bank debit's outcome: the payment intent succeeds (the session becomes paid) or goes
+ * back to requires_payment_method (the session stays unpaid), with the async event. */
+static void
+settle(cJSON *pi, cJSON *s)
+{
+	cJSON *err;
+
+	if (emu_jtrue(pi, "_settle_ok")) {
+		emu_jset(pi, "status", cJSON_CreateString("succeeded"));
+		emu_jset(pi, "amount_received", cJSON_CreateNumber((double)emu_jgeti(pi, "amount",
+		    0)));
+	} else {
+		err = cJSON_CreateObject();
+		cJSON_AddStringToObject(err, "code", "no_account");
+		cJSON_AddStringToObject(err, "message", "The customer's bank account could not be "
+		    "located.");
+		cJSON_AddStringToObject(err, "type", "invalid_request_error");
+		emu_jset(pi, "last_payment_error", err);
+		emu_jset(pi, "status", cJSON_CreateString("requires_payment_method"));
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(pi, "_settle_at");
+	emu_dirty();
+	if (s == NULL)
+		return;
+	if (emu_jtrue(pi, "_settle_ok")) {
+		emu_jset(s, "payment_status", cJSON_CreateString("paid"));
+		emu_event(NULL, "checkout.session.async_payment_succeeded", s, NULL);
+	} else
+		emu_event(NULL, "checkout.session.async_payment_failed", s, NULL);
 }

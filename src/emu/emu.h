@@ -2,7 +2,7 @@
  * emu.h: the local, stateful Stripe emulator (build/stripe-emu). Shared types and the
  * functions each module exports: main (server, routing), form (parameters), store (state,
  * lists, expand), api (catalogue resources), checkout (sessions), page (hosted payment page),
- * webhook (events and their delivery).
+ * webhook (events and their delivery), control (clock, reset, faults), admin (owner's page).
  */
 #ifndef EMU_H
 #define EMU_H
@@ -136,10 +136,8 @@ void co_expire(struct emu_req *, struct emu_resp *, const char *);
 int co_discount_check(const cJSON *coupon, const cJSON *promo, const cJSON *session,
     char *err, size_t n);
 void co_set_discount(cJSON *session, const cJSON *coupon, const cJSON *promo);
-void co_complete(cJSON *session, const char *email, const char *name);
 void emu_money(char *buf, size_t n, int64_t amount, const char *currency);
 void co_expire_session(struct emu_req *rq, cJSON *session);
-void co_expire_due(void);
 
 /* page.c */
 void page_pay(struct emu_req *rq, struct emu_resp *rs, const char *rest);
@@ -151,5 +149,42 @@ cJSON *emu_diff(const cJSON *before, const cJSON *after);   /* caller frees; NUL
 int emu_worker_start(void);
 void emu_worker_stop(void);
 void emu_worker_kick(void);
+
+/* ---- time, control endpoint, hosted-page helpers and admin page (issue 3 §2-4) ---- */
+
+/* control.c: the emulator's clock, the /_emu/ control endpoint and injected faults. */
+enum emu_fault { FAULT_NONE, FAULT_429, FAULT_500, FAULT_HANG };
+int64_t emu_now(void);                  /* unix seconds on the emulator's clock */
+void control_handle(struct emu_req *rq, struct emu_resp *rs);   /* takes emu_mu itself */
+enum emu_fault control_fault_take(const char *path);
+void control_fault_answer(struct emu_resp *rs, enum emu_fault f);
+void control_hang(int fd);
+void control_release_all(void);
+
+/* store.c */
+void emu_store_reset(void);             /* empties every object, record and delivery */
+
+/* checkout.c: how a session was paid on the hosted page. A bank debit settles
+ * CO_SETTLE_DELAY seconds later on the emulator's clock. */
+enum co_pay { CO_PAY_CARD, CO_PAY_BANK_OK, CO_PAY_BANK_FAIL };
+#define CO_SETTLE_DELAY 60
+void co_pay_complete(cJSON *session, const char *email, const char *name, enum co_pay how);
+void co_run_due(void);                  /* expiries and settlements due now; emu_mu held */
+int emu_zero_decimal(const char *currency);
+
+/* page.c: HTML building shared by the hosted page and the admin page. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;                         /* set on allocation failure; the page is then dropped */
+};
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_esc(struct sbuf *b, const char *s);
+void page_head(struct sbuf *b, const char *title, const char *extra_css);
+char *page_finish(struct sbuf *b);     /* caller frees */
+
+/* admin.c: the shop owner's page at /admin (loopback only; emu_mu held by the caller). */
+void admin_handle(struct emu_req *rq, struct emu_resp *rs, const char *host,
+    const char *origin, const char *referer);
 
 #endif

@@ -1,14 +1,17 @@
 /*
  * main.c: stripe-emu, a local stateful Stripe for development and tests. Reads the command
  * line and environment, serves HTTP with libmicrohttpd (a thread per connection, one mutex
- * around all state), authenticates, routes /v1/… to the API handlers and /c/pay/… to the
- * hosted payment page, replays idempotent POSTs, and saves state on SIGTERM/SIGINT.
+ * around all state), authenticates, routes /v1/… to the API handlers, /_emu/… to the control
+ * endpoint, /c/pay/… to the hosted payment page and /admin to the owner's page (loopback
+ * callers only), replays idempotent POSTs (409 while one is in flight), applies injected
+ * faults, and saves state on SIGTERM/SIGINT.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,6 +81,14 @@ static const struct route g_routes[] = {
 	{NULL, NULL, NULL, NULL}
 };
 
+/* An Idempotency-Key whose POST is being handled now; the node lives on that request's
+ * stack. The list is guarded by emu_mu. */
+struct inflight {
+	const char *key;
+	struct inflight *next;
+};
+static struct inflight *g_inflight;
+
 struct setting;
 
 static void usage(void);
@@ -88,8 +99,19 @@ static int auth_check(struct MHD_Connection *c, struct emu_resp *rs);
 static int idem_begin(struct emu_req *rq, const char *hash, struct emu_resp *rs,
     char *orig_req, size_t n);
 static void idem_save(struct emu_req *rq, const char *hash, const struct emu_resp *rs);
+static int inflight_add(struct inflight *node, const char *key);
+static void inflight_remove(struct inflight *node);
+static int parse_params(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs);
+static void api_run(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs,
+    int *replayed, char *orig_req, size_t origlen);
 static void handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
     struct emu_resp *rs, int *replayed, char *orig_req, size_t origlen);
+static void handle_control(struct MHD_Connection *c, const struct conn *cn,
+    struct emu_req *rq, struct emu_resp *rs);
+static int is_loopback(struct MHD_Connection *c);
+static void handle_admin(struct MHD_Connection *c, const struct conn *cn,
+    struct emu_req *rq, struct emu_resp *rs);
+static void handle_page(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs);
 static int setting_put(const struct setting *s, const char *v);
 static int webhook_secret_load(void);
 static void idem_hash(const struct emu_req *rq, const struct conn *cn, char *hex, size_t n);
@@ -100,6 +122,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *method, const char *version, const char *upload, size_t *upload_size,
     void **con_cls);
 static void on_signal(int sig);
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct emu_req *rq,
     struct emu_resp *rs, int replayed, const char *orig_req);
 
@@ -399,7 +423,7 @@ idem_begin(struct emu_req *rq, const char *hash, struct emu_resp *rs, char *orig
     size_t n)
 {
 	cJSON *arr = emu_root_array("idempotency"), *r, *next;
-	time_t now = time(NULL);
+	int64_t now = emu_now();
 
 	for (r = arr->child; r != NULL; r = next) {
 		next = r->next;
@@ -436,7 +460,7 @@ idem_save(struct emu_req *rq, const char *hash, const struct emu_resp *rs)
 	cJSON_AddStringToObject(r, "request_id", rq->id);
 	cJSON_AddNumberToObject(r, "status", rs->status);
 	cJSON_AddStringToObject(r, "body", rs->body != NULL ? rs->body : "");
-	cJSON_AddNumberToObject(r, "created", (double)time(NULL));
+	cJSON_AddNumberToObject(r, "created", (double)emu_now());
 	cJSON_AddItemToArray(emu_root_array("idempotency"), r);
 	emu_dirty();
 }
@@ -456,23 +480,42 @@ idem_hash(const struct emu_req *rq, const struct conn *cn, char *hex, size_t n)
 	sodium_bin2hex(hex, n, h, sizeof(h));
 }
 
-static void
-handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
-    struct emu_resp *rs, int *replayed, char *orig_req, size_t origlen)
+/* Adds node for key, or returns -1 when a request with that key is already in flight. */
+static int
+inflight_add(struct inflight *node, const char *key)
 {
-	const struct route *r;
-	const char *q = strchr(cn->uri, '?');
-	char arg[256], hash[65];
-	int post = strcmp(rq->method, "POST") == 0;
+	for (const struct inflight *i = g_inflight; i != NULL; i = i->next)
+		if (strcmp(i->key, key) == 0)
+			return -1;
+	node->key = key;
+	node->next = g_inflight;
+	g_inflight = node;
+	return 0;
+}
 
-	if (auth_check(c, rs) != 0)
-		return;
+static void
+inflight_remove(struct inflight *node)
+{
+	for (struct inflight **pp = &g_inflight; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == node) {
+			*pp = node->next;
+			return;
+		}
+}
+
+/* The request's parameters: the form body of a POST, else the query string. Answers 413
+ * or 400 and returns -1 when they cannot be read. */
+static int
+parse_params(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs)
+{
+	const char *q = strchr(cn->uri, '?');
+
 	if (cn->too_big) {
 		emu_error(rs, 413, "invalid_request_error", NULL, NULL,
 		    "Request body too large: the limit is %d bytes.", EMU_MAX_BODY);
-		return;
+		return -1;
 	}
-	if (post && cn->len > 0)
+	if (strcmp(rq->method, "POST") == 0 && cn->len > 0)
 		rq->params = emu_form_parse(cn->body, cn->len);
 	else
 		rq->params = q != NULL ? emu_form_parse(q + 1, strlen(q + 1)) :
@@ -480,20 +523,32 @@ handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
 	if (rq->params == NULL) {
 		emu_bad(rs, NULL, "Invalid request: parameters must be valid UTF-8 and "
 		    "form-encoded.");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* Runs one authenticated /v1 request: route, idempotent replay, handler, save. */
+static void
+api_run(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs, int *replayed,
+    char *orig_req, size_t origlen)
+{
+	const struct route *r;
+	char arg[256], hash[65];
+	int keyed = strcmp(rq->method, "POST") == 0 && rq->idem_key != NULL &&
+	    *rq->idem_key != '\0';
+
+	if (parse_params(cn, rq, rs) != 0)
+		return;
 	if ((r = route_find(rq->method, rq->path, arg, sizeof(arg))) == NULL) {
 		emu_error(rs, 404, "invalid_request_error", NULL, NULL,
 		    "Unrecognized request URL (%s: %s). Please see https://stripe.com/docs or we "
 		    "can help at https://support.stripe.com/.", rq->method, rq->path);
 		return;
 	}
-	if (rq->idem_key != NULL && strlen(rq->idem_key) > 255) {
-		emu_bad(rs, NULL, "Idempotency-Key must be at most 255 characters long.");
-		return;
-	}
 	pthread_mutex_lock(&emu_mu);
-	if (post && rq->idem_key != NULL && *rq->idem_key != '\0') {
+	co_run_due();
+	if (keyed) {
 		idem_hash(rq, cn, hash, sizeof(hash));
 		*replayed = idem_begin(rq, hash, rs, orig_req, origlen);
 	}
@@ -502,13 +557,136 @@ handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
 			r->fn(rq, rs, arg[0] ? arg : NULL);
 		else
 			emu_get(rq, rs, r->get_type, arg);
-		if (post && rq->idem_key != NULL && *rq->idem_key != '\0' && rs->status < 400)
+		if (keyed && rs->status < 400)
 			idem_save(rq, hash, rs);
 	} else if (*replayed < 0)
 		*replayed = 0;
 	if (emu_take_dirty() && emu_store_save() != 0)
 		emu_error(rs, 500, "api_error", NULL, NULL, "The emulator could not save its "
 		    "state; see its log.");
+	pthread_mutex_unlock(&emu_mu);
+	emu_worker_kick();
+}
+
+/*
+ * A /v1 request: authentication, then Stripe's 409 when its Idempotency-Key is already in
+ * flight, then an injected fault if one is queued (a hang leaves rs->status 0: no answer),
+ * else the API itself.
+ */
+static void
+handle_api(struct MHD_Connection *c, struct conn *cn, struct emu_req *rq,
+    struct emu_resp *rs, int *replayed, char *orig_req, size_t origlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct inflight me;
+	enum emu_fault f;
+	int keyed = strcmp(rq->method, "POST") == 0 && rq->idem_key != NULL &&
+	    *rq->idem_key != '\0', busy = 0;
+
+	if (auth_check(c, rs) != 0)
+		return;
+	if (rq->idem_key != NULL && strlen(rq->idem_key) > 255) {
+		emu_bad(rs, NULL, "Idempotency-Key must be at most 255 characters long.");
+		return;
+	}
+	if (keyed) {
+		pthread_mutex_lock(&emu_mu);
+		busy = inflight_add(&me, rq->idem_key);
+		pthread_mutex_unlock(&emu_mu);
+	}
+	if (busy) {
+		emu_error(rs, 409, "idempotency_error", NULL, NULL, "There is currently another "
+		    "in-progress request using this Idempotent Key (that probably means you "
+		    "submitted twice, and the other request is still going through): %s. Please "
+		    "try again later.", rq->idem_key);
+		return;
+	}
+	f = control_fault_take(rq->path);
+	if (f == FAULT_HANG) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		control_hang(ci != NULL ? ci->connect_fd : -1);
+		rs->status = 0;
+	} else if (f != FAULT_NONE)
+		control_fault_answer(rs, f);
+	else
+		api_run(cn, rq, rs, replayed, orig_req, origlen);
+	if (keyed) {
+		pthread_mutex_lock(&emu_mu);
+		inflight_remove(&me);
+		pthread_mutex_unlock(&emu_mu);
+	}
+}
+
+/* /_emu/…: the same keys as the API; control_handle takes emu_mu where it needs it. */
+static void
+handle_control(struct MHD_Connection *c, const struct conn *cn, struct emu_req *rq,
+    struct emu_resp *rs)
+{
+	if (auth_check(c, rs) != 0 || parse_params(cn, rq, rs) != 0)
+		return;
+	control_handle(rq, rs);
+	emu_worker_kick();
+}
+
+/* Is the caller on this machine? The admin page needs no key, so only they may use it. */
+static int
+is_loopback(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >>
+		    24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+/* /admin…: loopback callers only; the page checks Host, Origin and its form token. */
+static void
+handle_admin(struct MHD_Connection *c, const struct conn *cn, struct emu_req *rq,
+    struct emu_resp *rs)
+{
+	if (!is_loopback(c)) {
+		emu_resp_html(rs, 403, strdup("<!doctype html><p>The admin page answers only "
+		    "callers on this machine.</p>"));
+		return;
+	}
+	if (parse_params(cn, rq, rs) != 0)
+		return;
+	pthread_mutex_lock(&emu_mu);
+	co_run_due();
+	admin_handle(rq, rs, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer"));
+	if (emu_take_dirty() && emu_store_save() != 0)
+		emu_resp_html(rs, 500, strdup("<!doctype html><p>The emulator could not save its "
+		    "state.</p>"));
+	pthread_mutex_unlock(&emu_mu);
+	emu_worker_kick();
+}
+
+/* /c/pay/…: the hosted payment page; a body that does not parse is an empty form. */
+static void
+handle_page(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs)
+{
+	rq->params = strcmp(rq->method, "POST") == 0 && cn->len > 0 && !cn->too_big ?
+	    emu_form_parse(cn->body, cn->len) : cJSON_CreateObject();
+	if (rq->params == NULL)
+		rq->params = cJSON_CreateObject();
+	pthread_mutex_lock(&emu_mu);
+	co_run_due();
+	page_pay(rq, rs, rq->path + 7);
+	if (emu_take_dirty() && emu_store_save() != 0)
+		emu_resp_html(rs, 500, strdup("<!doctype html><p>The emulator could not "
+		    "save its state.</p>"));
 	pthread_mutex_unlock(&emu_mu);
 	emu_worker_kick();
 }
@@ -546,6 +724,8 @@ send_resp(struct MHD_Connection *c, struct emu_req *rq, struct emu_resp *rs, int
 	}
 	if (rs->location != NULL)
 		MHD_add_response_header(r, "Location", rs->location);
+	if (strncmp(rq->path, "/admin", 6) == 0)     /* its forms must not be framed elsewhere */
+		MHD_add_response_header(r, "Content-Security-Policy", "frame-ancestors 'none'");
 	ret = MHD_queue_response(c, (unsigned int)rs->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -620,26 +800,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	emu_new_id(rq.id, sizeof(rq.id), "req_", EMU_ID_RAND);
 	if (strncmp(url, "/v1/", 4) == 0)
 		handle_api(c, cn, &rq, &rs, &replayed, orig_req, sizeof(orig_req));
-	else if (strncmp(url, "/c/pay/", 7) == 0) {
-		rq.params = strcmp(method, "POST") == 0 && cn->len > 0 && !cn->too_big ?
-		    emu_form_parse(cn->body, cn->len) : cJSON_CreateObject();
-		if (rq.params == NULL)
-			rq.params = cJSON_CreateObject();
-		pthread_mutex_lock(&emu_mu);
-		page_pay(&rq, &rs, url + 7);
-		if (emu_take_dirty() && emu_store_save() != 0)
-			emu_resp_html(&rs, 500, strdup("<!doctype html><p>The emulator could not "
-			    "save its state.</p>"));
-		pthread_mutex_unlock(&emu_mu);
-		emu_worker_kick();
-	} else if (strcmp(url, "/") == 0)
+	else if (strncmp(url, "/_emu/", 6) == 0)
+		handle_control(c, cn, &rq, &rs);
+	else if (strncmp(url, "/c/pay/", 7) == 0)
+		handle_page(cn, &rq, &rs);
+	else if (strcmp(url, "/admin") == 0 || strncmp(url, "/admin/", 7) == 0)
+		handle_admin(c, cn, &rq, &rs);
+	else if (strcmp(url, "/") == 0)
 		page_index(&rs);
 	else
 		emu_error(&rs, 404, "invalid_request_error", NULL, NULL,
 		    "Unrecognized request URL (%s: %s).", method, url);
-	ret = send_resp(c, &rq, &rs, replayed, orig_req);
+	/* status 0: an injected hang, which ends by dropping the connection unanswered */
+	ret = rs.status != 0 ? send_resp(c, &rq, &rs, replayed, orig_req) : MHD_NO;
 	gettimeofday(&t1, NULL);
-	emu_log("request", "%s %s %d %s%s %ldms", method, url, rs.status, rq.id,
+	emu_log("request", "%s %s %d%s %s%s %ldms", method, url, rs.status,
+	    rs.status == 0 ? " (hang: dropped unanswered)" : "", rq.id,
 	    replayed ? " (replayed)" : "", (long)((t1.tv_sec - cn->t0.tv_sec) * 1000 +
 	    (t1.tv_usec - cn->t0.tv_usec) / 1000));
 	cJSON_Delete(rq.params);
@@ -651,6 +827,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 static void
 on_signal(int sig)
 {
+}
+
+/* libmicrohttpd's own messages, through emu_log like everything else. */
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\r\n")] = '\0';
+	/* an injected hang ends by refusing to answer, which MHD reports as an error */
+	if (strstr(msg, "Application reported internal error") != NULL)
+		return;
+	emu_log("microhttpd", "%s", msg);
 }
 
 int
@@ -699,6 +889,7 @@ main(int argc, char **argv)
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		emu_log("main", "cannot listen on %s:%d: %s", emu_cfg.host, emu_cfg.port,
@@ -730,6 +921,7 @@ main(int argc, char **argv)
 		rc = sigwait(&set, &sig);
 	} while (rc == EINTR);
 	emu_log("main", "signal %d: finishing requests and saving", sig);
+	control_release_all();     /* hanging requests must not hold up the stop */
 	MHD_stop_daemon(d);
 	emu_worker_stop();
 	pthread_mutex_lock(&emu_mu);

@@ -51,6 +51,7 @@ static int expand_path(struct emu_resp *rs, cJSON *node, const char *type, const
 static void strip_private(cJSON *o);
 static cJSON *line_items_list(const cJSON *session);
 static int expand_one(struct emu_resp *rs, cJSON *node, const char *path);
+static void root_init(void);
 
 static int
 read_file(const char *path, char **out)
@@ -147,7 +148,6 @@ int
 emu_store_open(char *err, size_t errlen)
 {
 	char path[1200], *text = NULL;
-	cJSON *objs;
 	int rc;
 
 	if (mkdir_p(emu_cfg.state_dir) != 0) {
@@ -170,6 +170,16 @@ emu_store_open(char *err, size_t errlen)
 		g_root = NULL;
 		return -1;
 	}
+	root_init();
+	return 0;
+}
+
+/* Gives g_root every collection and array it must have. */
+static void
+root_init(void)
+{
+	cJSON *objs;
+
 	if (!cJSON_IsObject(objs = emu_jget(g_root, "objects"))) {
 		objs = cJSON_CreateObject();
 		emu_jset(g_root, "objects", objs);
@@ -182,7 +192,16 @@ emu_store_open(char *err, size_t errlen)
 	if (!cJSON_IsArray(emu_jget(g_root, "deliveries")))
 		emu_jset(g_root, "deliveries", cJSON_CreateArray());
 	emu_jset(g_root, "api_version", cJSON_CreateString(EMU_API_VERSION));
-	return 0;
+}
+
+/* Empties the state (POST /_emu/reset): no objects, idempotency records or deliveries. */
+void
+emu_store_reset(void)
+{
+	cJSON_Delete(g_root);
+	g_root = cJSON_CreateObject();
+	root_init();
+	g_dirty = 1;
 }
 
 int
@@ -281,7 +300,7 @@ emu_base(const char *prefix, const char *object, int nrand)
 	emu_new_id(id, sizeof(id), prefix, nrand);
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddStringToObject(o, "object", object);
-	cJSON_AddNumberToObject(o, "created", (double)time(NULL));
+	cJSON_AddNumberToObject(o, "created", (double)emu_now());
 	cJSON_AddFalseToObject(o, "livemode");
 	return o;
 }

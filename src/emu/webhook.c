@@ -1,9 +1,9 @@
 /*
  * webhook.c: events and their delivery. Every state change records an event; when a webhook
- * URL is configured, a background worker POSTs each one, signed like Stripe
- * (Stripe-Signature: t=…,v1=HMAC-SHA256("t.body")), retrying with backoff until a 2xx.
- * Pending deliveries live in the saved state, so they survive a restart. The worker also
- * expires open Checkout Sessions whose expires_at has passed.
+ * URL is configured, a background worker POSTs each one, signed like Stripe in test mode
+ * (Stripe-Signature: t=…,v1=HMAC-SHA256("t.body"),v0=<decoy>), retrying with backoff until
+ * a 2xx. Pending deliveries live in the saved state, so they survive a restart. The worker
+ * also runs the due work each second (session expiry, bank debits settling).
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +21,8 @@ static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
 static atomic_int g_stop;
 static int g_running;
 
+static void hmac_hex(const char *key, const char *ts, const char *body, char *hex,
+    size_t n);
 static void sign(const char *body, time_t t, char *out, size_t n);
 static size_t discard(char *p, size_t size, size_t nmemb, void *ud);
 static int abort_on_stop(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
@@ -86,24 +88,40 @@ emu_diff(const cJSON *before, const cJSON *after)
 	return prev;
 }
 
-/* Stripe-Signature value: the key is the whole whsec_ string, as Stripe's libraries use it. */
+/* Lowercase hex HMAC-SHA256 of "ts.body" under key; hex holds at least 65 bytes. */
 static void
-sign(const char *body, time_t t, char *out, size_t n)
+hmac_hex(const char *key, const char *ts, const char *body, char *hex, size_t n)
 {
 	crypto_auth_hmacsha256_state st;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char ts[32], hex[2 * sizeof(mac) + 1];
 
-	snprintf(ts, sizeof(ts), "%lld", (long long)t);
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)emu_cfg.webhook_secret,
-	    strlen(emu_cfg.webhook_secret));
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
 	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-	snprintf(out, n, "t=%s,v1=%s", ts, hex);
+	sodium_bin2hex(hex, n, mac, sizeof(mac));
 	sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * Stripe-Signature value: v1 keyed with the whole whsec_ string, as Stripe's libraries use
+ * it, then, as Stripe does in test mode, a decoy v0 that receivers must ignore (here keyed
+ * with a random string, so it never verifies). The signature time is the real clock, never
+ * the emulator's: receivers compare it with their own.
+ */
+static void
+sign(const char *body, time_t t, char *out, size_t n)
+{
+	static char decoy[40];     /* only the worker thread signs */
+	char ts[32], v1[65], v0[65];
+
+	snprintf(ts, sizeof(ts), "%lld", (long long)t);
+	hmac_hex(emu_cfg.webhook_secret, ts, body, v1, sizeof(v1));
+	if (decoy[0] == '\0')
+		emu_new_id(decoy, sizeof(decoy), "decoy_", 32);
+	hmac_hex(decoy, ts, body, v0, sizeof(v0));
+	snprintf(out, n, "t=%s,v1=%s,v0=%s", ts, v1, v0);
 }
 
 static size_t
@@ -125,7 +143,7 @@ deliver(const char *url, const char *body)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hd = NULL;
-	char sig[200], sighdr[220];
+	char sig[300], sighdr[320];
 	long code = 0;
 
 	if (h == NULL)
@@ -183,7 +201,7 @@ worker(void *arg)
 		long code;
 		int attempts;
 
-		co_expire_due();
+		co_run_due();
 		d = cJSON_GetArraySize(emu_root_array("deliveries")) > 0 &&
 		    emu_cfg.webhook_url[0] != '\0' ? next_due(now, &wake) : NULL;
 		if (d == NULL) {

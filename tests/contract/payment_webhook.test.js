@@ -43,7 +43,8 @@ test('catalogue events are delivered and verify with constructEvent', emuOnly, a
   assert.equal(hit.event.object, 'event');
   assert.match(hit.headers['content-type'], /^application\/json/);
   assert.match(hit.headers['user-agent'], /^Stripe\/1\.0/);
-  assert.match(hit.headers['stripe-signature'], /^t=\d+,v1=[0-9a-f]{64}$/);
+  // as Stripe does in test mode: one v1, then a decoy v0 that receivers must ignore
+  assert.match(hit.headers['stripe-signature'], /^t=\d+,v1=[0-9a-f]{64},v0=[0-9a-f]{64}$/);
   await hook.waitFor((e) => e.type === 'customer.created' && e.data.object.id === cus.id);
   const stored = await stripe.events.retrieve(hit.event.id);
   assert.equal(stored.pending_webhooks, 0);
