@@ -754,6 +754,11 @@ page_index(struct emu_resp *rs)
 	page_head(&b, "stripe-emu", NULL);
 	sb_printf(&b, "<main><section class=\"card\"><h1>stripe-emu</h1><p>A local, stateful "
 	    "Stripe emulator (API version %s). Point a Stripe SDK at this host with any "
-	    "<code>sk_test_</code> key.</p></section></main></body></html>", EMU_API_VERSION);
+	    "<code>sk_test_</code> key.</p><p><a href=\"/admin\">Admin page</a> (products, "
+	    "prices, coupons, promotion codes; from this machine only).</p><p>Control endpoint, "
+	    "with the same keys: <code>POST /_emu/reset</code>, <code>GET|POST /_emu/clock</code> "
+	    "(<code>advance=SECONDS</code>), <code>GET|POST|DELETE /_emu/faults</code> "
+	    "(<code>status=429|500|hang&amp;count=N&amp;path=/v1/…</code>).</p></section></main>"
+	    "</body></html>", EMU_API_VERSION);
 	emu_resp_html(rs, 200, page_finish(&b));
 }
