@@ -110,6 +110,13 @@ static const struct emu_param p_event_list[] = {
 	EMU_LIST_PARAMS, {"type", P_STR, NULL}, {"types", P_STRS, NULL}, {NULL, 0, NULL}
 };
 
+/* One clause of a search query: [-]field:'value' (exact) or field~'value' (substring). */
+#define SEARCH_MAX_CLAUSES 10
+struct search_clause {
+	char field[128], val[256];
+	int neg, substr;
+};
+
 /* Each type's fields in Stripe's order, with their defaults (see emu_new_obj). */
 static const char g_product_tpl[] = "{\"active\":true,\"default_price\":null,"
     "\"description\":null,\"images\":[],\"marketing_features\":[],\"metadata\":{},"
@@ -154,7 +161,10 @@ static void lookup_key_release(struct emu_req *rq, const char *key);
 static int64_t price_amount(const cJSON *p);
 static int price_match(const cJSON *o, const cJSON *p);
 static int customer_match(const cJSON *o, const cJSON *p);
-static int search_clause(const cJSON *o, const char *field, const char *val);
+static int ci_contains(const char *hay, const char *needle);
+static int search_clause(const cJSON *o, const struct search_clause *c);
+static int search_parse(struct emu_resp *rs, const char *q, struct search_clause *c, int *n,
+    int *any);
 static const cJSON *active_code(const char *code, const cJSON *except);
 static int promo_match(const cJSON *o, const cJSON *p);
 static int type_matches(const char *pat, const char *type);
@@ -681,34 +691,134 @@ api_customers_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		emu_list(rq, rs, emu_coll("customer"), 1, "/v1/customers", customer_match);
 }
 
-/* One clause of the search language: field:'value' (or metadata['k']:'v'); the values this
- * emulator supports are exact matches, email ignoring case as Stripe's search does. */
+/* ci_contains: does hay contain needle, ignoring ASCII case? */
 static int
-search_clause(const cJSON *o, const char *field, const char *val)
+ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	return n == 0;
+}
+
+/* Does one clause hold for customer o? Exact matches on email and name ignore case, as
+ * Stripe's search does; "~" is a substring match; metadata['k'] matches exactly. */
+static int
+search_clause(const cJSON *o, const struct search_clause *c)
 {
 	const char *v;
+	int hit;
 
-	if (strncmp(field, "metadata['", 10) == 0) {
+	if (strncmp(c->field, "metadata['", 10) == 0) {
 		char key[128];
-		size_t n = strlen(field);
-		if (n < 13 || n - 12 >= sizeof(key) || strcmp(field + n - 2, "']") != 0)
-			return 0;
-		snprintf(key, sizeof(key), "%.*s", (int)(n - 12), field + 10);
+		size_t n = strlen(c->field);
+
+		if (n < 13 || n - 12 >= sizeof(key) || strcmp(c->field + n - 2, "']") != 0)
+			return c->neg;
+		snprintf(key, sizeof(key), "%.*s", (int)(n - 12), c->field + 10);
 		v = emu_jgets(emu_jget(o, "metadata"), key);
-		return v != NULL && strcmp(v, val) == 0;
+		hit = v != NULL && (c->substr ? ci_contains(v, c->val) : strcmp(v, c->val) == 0);
+	} else {
+		v = emu_jgets(o, c->field);
+		if (v == NULL)
+			hit = 0;
+		else if (c->substr)
+			hit = ci_contains(v, c->val);
+		else if (strcmp(c->field, "email") == 0 || strcmp(c->field, "name") == 0)
+			hit = strcasecmp(v, c->val) == 0;
+		else
+			hit = strcmp(v, c->val) == 0;
 	}
-	v = emu_jgets(o, field);
-	if (strcmp(field, "email") == 0 || strcmp(field, "name") == 0)
-		return v != NULL && strcasecmp(v, val) == 0;
-	return v != NULL && strcmp(v, val) == 0;
+	return c->neg ? !hit : hit;
+}
+
+/*
+ * Parses a search query: clauses [-]field:'value' or field~'value' (either quote, \ escapes
+ * the next character), joined all by AND or all by OR, at most SEARCH_MAX_CLAUSES. Fills
+ * c[0..*n) and *any (1 for OR). Answers 400 and returns -1 on anything else.
+ */
+static int
+search_parse(struct emu_resp *rs, const char *q, struct search_clause *c, int *n, int *any)
+{
+	int join = -1;
+
+	*n = 0;
+	for (;;) {
+		struct search_clause *cl = &c[*n];
+		const char *f;
+		size_t fl = 0, vl = 0;
+		char quote;
+
+		while (*q == ' ')
+			q++;
+		if (*q == '\0')
+			break;
+		if (*n > 0) {
+			int j = strncmp(q, "AND ", 4) == 0 ? 0 : strncmp(q, "OR ", 3) == 0 ? 1 : -1;
+
+			if (j < 0)
+				goto bad;
+			if (join >= 0 && j != join) {
+				emu_bad(rs, "query", "Search queries cannot mix AND and OR.");
+				return -1;
+			}
+			join = j;
+			for (q += j ? 3 : 4; *q == ' '; q++)
+				;
+		}
+		if (*n == SEARCH_MAX_CLAUSES) {
+			emu_bad(rs, "query", "A search query can have at most %d clauses.",
+			    SEARCH_MAX_CLAUSES);
+			return -1;
+		}
+		memset(cl, 0, sizeof(*cl));
+		if ((cl->neg = *q == '-'))
+			q++;
+		f = q;
+		if (strncmp(q, "metadata['", 10) == 0 && strstr(q, "']") != NULL)
+			q = strstr(q, "']") + 2;
+		else
+			q += strspn(q, "abcdefghijklmnopqrstuvwxyz_.");
+		fl = (size_t)(q - f);
+		if (fl == 0 || fl >= sizeof(cl->field) || (*q != ':' && *q != '~'))
+			goto bad;
+		memcpy(cl->field, f, fl);
+		cl->substr = *q++ == '~';
+		if ((quote = *q) != '\'' && quote != '"')
+			goto bad;
+		for (q++; *q != '\0' && *q != quote; q++) {
+			if (*q == '\\' && q[1] != '\0')
+				q++;
+			if (vl + 1 >= sizeof(cl->val))
+				goto bad;
+			cl->val[vl++] = *q;
+		}
+		if (*q++ != quote)
+			goto bad;
+		if (cl->substr && strlen(cl->val) < 3) {
+			emu_bad(rs, "query", "A substring search (~) needs at least 3 characters.");
+			return -1;
+		}
+		(*n)++;
+	}
+	if (*n == 0)
+		goto bad;
+	*any = join == 1;
+	return 0;
+bad:
+	emu_bad(rs, "query", "This emulator's search takes clauses like email:'x', name~'x' or "
+	    "metadata['k']:'x' (optionally negated with -), joined by AND or by OR.");
+	return -1;
 }
 
 void
 api_customers_search(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 {
 	const char *q, *page = emu_p_str(rq->params, "page");
-	char fields[4][128], vals[4][256];
-	int nclause = 0, skip = 0, n = 0, total = 0;
+	struct search_clause cl[SEARCH_MAX_CLAUSES];
+	int nclause = 0, any = 0, skip = 0, n = 0, total = 0;
 	int64_t limit = 10;
 	cJSON *res, *data, *o;
 
@@ -720,42 +830,22 @@ api_customers_search(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		emu_bad(rs, "limit", "Invalid limit: must be an integer between 1 and 100");
 		return;
 	}
-	if (page != NULL && *page != '\0' && sscanf(page, "page_%d", &skip) != 1) {
+	if (page != NULL && *page != '\0' && (sscanf(page, "page_%d", &skip) != 1 || skip < 0)) {
 		emu_bad(rs, "page", "Invalid page token.");
 		return;
 	}
-	while (*q != '\0') {
-		const char *colon, *v0, *v1;
-
-		while (*q == ' ')
-			q++;
-		if (nclause > 0 && strncasecmp(q, "AND ", 4) == 0)
-			q += 4;
-		colon = strchr(q, ':');
-		if (colon == NULL || nclause == 4 || colon[1] != '\'' ||
-		    (size_t)(colon - q) >= sizeof(fields[0]) ||
-		    (v1 = strchr((v0 = colon + 2), '\'')) == NULL ||
-		    (size_t)(v1 - v0) >= sizeof(vals[0])) {
-			emu_bad(rs, "query", "This emulator's search supports only clauses like "
-			    "email:'x' joined by AND.");
-			return;
-		}
-		snprintf(fields[nclause], sizeof(fields[0]), "%.*s", (int)(colon - q), q);
-		snprintf(vals[nclause], sizeof(vals[0]), "%.*s", (int)(v1 - v0), v0);
-		nclause++;
-		q = v1 + 1;
-		while (*q == ' ')
-			q++;
-	}
+	if (search_parse(rs, q, cl, &nclause, &any) != 0)
+		return;
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "object", "search_result");
 	data = cJSON_AddArrayToObject(res, "data");
 	for (o = emu_coll("customer")->child; o != NULL && o->next != NULL; o = o->next)
 		;
 	for (; o != NULL; o = o == emu_coll("customer")->child ? NULL : o->prev) {
-		int ok = 1;
+		int ok = !any;
+
 		for (int i = 0; i < nclause; i++)
-			ok = ok && search_clause(o, fields[i], vals[i]);
+			ok = any ? ok || search_clause(o, &cl[i]) : ok && search_clause(o, &cl[i]);
 		if (!ok)
 			continue;
 		if (total++ >= skip && n < limit) {

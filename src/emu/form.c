@@ -13,7 +13,13 @@
 
 #include "emu.h"
 
+/* Stripe's limits on metadata (and so on every map parameter). */
+#define META_MAX_KEYS   50
+#define META_MAX_KEYLEN 40
+#define META_MAX_VALLEN 500
+
 static int hexval(int c);
+static size_t utf8_chars(const char *s);
 static char *decode(const char *s, size_t n);
 static int utf8_ok(const char *s);
 static void form_put(cJSON *root, const char *key, const char *val);
@@ -183,6 +189,18 @@ emu_form_parse(const char *s, size_t n)
 	return root;
 }
 
+/* Characters (code points) in a valid UTF-8 string. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 static int
 all_digits(const char *s)
 {
@@ -302,11 +320,28 @@ check_node(struct emu_resp *rs, cJSON *parent, cJSON *node, const struct emu_par
 			return -1;
 		}
 		cJSON_ArrayForEach(c, node) {
+			join_path(sub, sizeof(sub), path, c->string);
 			if (!cJSON_IsString(c)) {
-				join_path(sub, sizeof(sub), path, c->string);
 				emu_bad(rs, sub, "Invalid value for %s: must be a string", sub);
 				return -1;
 			}
+			if (utf8_chars(c->string) > META_MAX_KEYLEN) {
+				emu_bad(rs, sub, "Metadata keys can have up to %d characters, but you passed "
+				    "in a key that is %zu characters long.", META_MAX_KEYLEN,
+				    utf8_chars(c->string));
+				return -1;
+			}
+			if (utf8_chars(c->valuestring) > META_MAX_VALLEN) {
+				emu_bad(rs, sub, "Metadata values can have up to %d characters, but you "
+				    "passed in a value that is %zu characters long.", META_MAX_VALLEN,
+				    utf8_chars(c->valuestring));
+				return -1;
+			}
+		}
+		if (cJSON_GetArraySize(node) > META_MAX_KEYS) {
+			emu_bad(rs, path, "Metadata can have up to %d keys, but you passed in %d keys.",
+			    META_MAX_KEYS, cJSON_GetArraySize(node));
+			return -1;
 		}
 		return 0;
 	case P_OBJ:

@@ -355,6 +355,27 @@ test('form parsing: + as space, percent-encoded brackets, nested metadata', asyn
   assert.deepEqual(r.json.images, ['https://example.com/a.png', 'https://example.com/b.png']);
 });
 
+test('metadata limits: 50 keys, keys of 40 characters, values of 500', async () => {
+  const keys = (n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+  const ok = await stripe.products.create({ name: 'Meta', metadata: { ...keys(49), ['é'.repeat(40)]: 'ü'.repeat(500) } });
+  assert.equal(Object.keys(ok.metadata).length, 50);
+  assert.equal(ok.metadata['é'.repeat(40)], 'ü'.repeat(500), 'characters, not bytes');
+  const refused = [
+    ['51 keys', { metadata: keys(51) }],
+    ['a 41-character key', { metadata: { ['k'.repeat(41)]: 'v' } }],
+    ['a 501-character value', { metadata: { k: 'v'.repeat(501) } }],
+  ];
+  for (const [what, extra] of refused) {
+    await assert.rejects(stripe.products.create({ name: 'Too much', ...extra }), (e) => {
+      assert.ok(e instanceof Stripe.errors.StripeInvalidRequestError, what);
+      assert.equal(e.statusCode, 400, what);
+      assert.match(e.param || '', /^metadata/, what);
+      return true;
+    });
+    await assert.rejects(stripe.customers.update((await stripe.customers.create({})).id, extra), (e) => e.statusCode === 400, what);
+  }
+});
+
 test('a body over 1 MB is refused with 413', emuOnly, async () => {
   const big = await raw(emu, 'POST', '/v1/products', 'name=' + 'x'.repeat(1100000));
   assert.equal(big.status, 413);

@@ -76,6 +76,15 @@ test("customer search: email:'…' and name:'…', search_result paging with nex
   const none = await stripe.customers.search({ query: `email:'nobody.${RUN}@example.com'` });
   assert.deepEqual(none.data, []);
   await assert.rejects(stripe.customers.search({}), (e) => e.code === 'parameter_missing' && e.param === 'query');
+  // the rest of the query language a program may use: double quotes, ~, OR, negation
+  const ids = async (query) => (await stripe.customers.search({ query, limit: 100 })).data.map((x) => x.id).sort();
+  assert.deepEqual(await ids(`email:"grace1.${RUN}@example.com"`), [made[1]]);
+  assert.deepEqual(await ids(`name~'${RUN}'`), made.slice().sort());
+  assert.deepEqual(await ids(`email:'grace0.${RUN}@example.com' OR email:'grace2.${RUN}@example.com'`), [made[0], made[2]].sort());
+  assert.deepEqual(await ids(`name:'${name}' AND -email:'grace0.${RUN}@example.com'`), [made[1], made[2]].sort());
+  await assert.rejects(stripe.customers.search({ query: `name:'${name}' AND email:'a@b.example' OR email:'c@d.example'` }),
+    (e) => e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 400);
+  await assert.rejects(stripe.customers.search({ query: 'email=nobody' }), (e) => e.statusCode === 400 && e.param === 'query');
 });
 
 test('coupons: percent or amount, caller id, validation', async () => {
