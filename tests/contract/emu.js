@@ -61,7 +61,8 @@ function liveTarget(opts) {
   return emu;
 }
 
-// Resolves to {port, base, stripe, state, stop(), log()} once the emulator says it listens.
+// Resolves to {port, base, key, stripe, client(key, opts), responses, state, stop(), log()}
+// once the emulator says it listens; responses lists every answer its SDK clients saw.
 // ignoreSigint starts it the way a shell starts a background job: with SIGINT ignored.
 async function startEmu(opts = {}) {
   if (live) return liveTarget(opts);
