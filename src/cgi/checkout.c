@@ -126,7 +126,8 @@ checkout_price_cart(const struct config *cfg, struct cart *cart)
 	return SHOP_OK;
 }
 
-/* 1 when the user has an order already (for first-time-only codes). */
+/* 1 when the user has an order already (for first-time-only codes), or when that cannot be
+ * known: a damaged orders file must not let a first-order code through. */
 static int
 checkout_has_orders(const struct config *cfg, const cJSON *user)
 {
@@ -135,9 +136,11 @@ checkout_has_orders(const struct config *cfg, const cJSON *user)
 	const char *owner;
 	int found = 0;
 
-	if (user == NULL || config_path(cfg, "orders.json", path, sizeof(path)) != SHOP_OK ||
-	    store_read(path, &orders) != SHOP_OK)
+	if (user == NULL)
 		return 0;
+	if (config_path(cfg, "orders.json", path, sizeof(path)) != SHOP_OK ||
+	    store_read(path, &orders) != SHOP_OK)
+		return 1;
 	cJSON_ArrayForEach(o, orders)
 		if ((owner = json_str(o, "user")) != NULL &&
 		    strcmp(owner, json_str(user, "id")) == 0)
@@ -163,7 +166,7 @@ checkout_promo_refusal(const struct config *cfg, const cJSON *pc, const cJSON *c
 	max = json_int_or(pc, "max_redemptions", 0);
 	if (max > 0 && json_int_or(pc, "times_redeemed", 0) >= max)
 		return "This code has been used up.";
-	if (only_for != NULL && (user == NULL ||
+	if (only_for != NULL && (user == NULL || json_str(user, "stripe_customer") == NULL ||
 	    strcmp(only_for, json_str(user, "stripe_customer")) != 0))
 		return "This code belongs to another customer.";
 	min = json_int_or(r, "minimum_amount", 0);
@@ -201,7 +204,7 @@ checkout_promo(const struct config *cfg, const char *code, const struct cart *ca
 
 	memset(out, 0, sizeof(*out));
 	if (buf_puts(&q, "/v1/promotion_codes?active=true&limit=1"
-	    "&expand%5B%5D=data.promotion.coupon&") || form_add(&q, "code", code))
+	    "&expand%5B%5D=data.promotion.coupon") || form_add(&q, "code", code))
 		goto fail;
 	if ((e = stripe_request(cfg, "GET", q.data, NULL, NULL, &res)) != SHOP_OK) {
 		stripe_send_failure(e, &res);
@@ -313,10 +316,12 @@ checkout_replace_customer(const struct config *cfg, cJSON *user, struct stripe_r
 	LOG("user %s: customer %s is gone from Stripe; making a new one", json_str(user, "id"),
 	    json_str(user, "stripe_customer"));
 	stripe_result_free(res);
-	if ((e = users_stripe_customer(cfg, json_str(user, "email"), json_str(user, "name"),
-	    json_str(user, "id"), customer, sizeof(customer), res)) != SHOP_OK ||
-	    (e = users_set_customer(cfg, json_str(user, "id"), customer)) != SHOP_OK)
+	if ((e = users_stripe_customer(cfg, json_str(user, "email"),
+	    json_str(user, "stripe_customer"), customer, sizeof(customer), res)) != SHOP_OK ||
+	    (e = users_set(cfg, json_str(user, "id"), "stripe_customer",
+	    cJSON_CreateString(customer))) != SHOP_OK)
 		return e;
+	users_describe_customer(cfg, customer, user);
 	cJSON_ReplaceItemInObjectCaseSensitive(user, "stripe_customer",
 	    cJSON_CreateString(customer));
 	return SHOP_OK;
@@ -386,18 +391,25 @@ checkout_post(const struct config *cfg, const struct request *req)
 	struct cart cart;
 	struct promo promo;
 	cJSON *root = NULL, *user = NULL;
+	const cJSON *item;
 	int preview;
 
 	if (json_input(req, fields, 1, &root, &code) != SHOP_OK)
 		return;
-	preview = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "preview"));
+	item = cJSON_GetObjectItemCaseSensitive(root, "preview");
+	if (item != NULL && !cJSON_IsBool(item)) {
+		http_send_error(400, "invalid_field", "preview", "preview must be true or false.");
+		goto out;
+	}
+	preview = cJSON_IsTrue(item);
 	/* A preview needs no login; a Checkout Session never exists without one. */
 	if (!preview && (user = users_require_login(cfg, req)) == NULL)
 		goto out;
 	if (preview && req->cookie != NULL) {
 		char uid[64];
 
-		if (session_check(cfg, req->cookie, time(NULL), uid, sizeof(uid)) == SHOP_OK)
+		if (session_check(cfg, req->cookie, time(NULL), uid, sizeof(uid), NULL) ==
+		    SHOP_OK)
 			users_find_id(cfg, uid, &user);
 	}
 	memset(&promo, 0, sizeof(promo));
@@ -461,7 +473,8 @@ checkout_get(const struct config *cfg, const struct request *req)
 	}
 	ref = json_str(res.body, "client_reference_id");
 	cus = json_str(res.body, "customer");
-	if (ref == NULL || cus == NULL || strcmp(ref, json_str(user, "id")) != 0 ||
+	if (ref == NULL || cus == NULL || json_str(user, "stripe_customer") == NULL ||
+	    strcmp(ref, json_str(user, "id")) != 0 ||
 	    strcmp(cus, json_str(user, "stripe_customer")) != 0) {
 		http_send_error(404, "session_not_found", "session_id", "No such payment.");
 		goto out;

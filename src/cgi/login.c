@@ -56,7 +56,7 @@ login_post(const struct config *cfg, const struct request *req)
 	else if (!password_verify(user ? json_str(user, "password_hash") : NULL, in[F_PASSWORD]))
 		http_send_error(401, "invalid_credentials", NULL,
 		    "The e-mail address or the password is wrong.");
-	else if ((e = session_set_cookie(cfg, json_str(user, "id"))) != SHOP_OK)
+	else if ((e = session_set_cookie(cfg, user)) != SHOP_OK)
 		http_send_failure(e);
 	else
 		login_answer_user(200, user);
@@ -65,9 +65,20 @@ login_post(const struct config *cfg, const struct request *req)
 	cJSON_Delete(root);
 }
 
+/* Logs out everywhere: every cookie the user holds, copied or stolen, stops working. The
+ * +1 makes a cookie made in this same second old too. */
 static void
 login_delete(const struct config *cfg, const struct request *req)
 {
+	char id[64];
+	enum shop_err e;
+
+	if (session_check(cfg, req->cookie, time(NULL), id, sizeof(id), NULL) == SHOP_OK &&
+	    (e = users_set(cfg, id, "sessions_valid_after",
+	    cJSON_CreateNumber((double)time(NULL) + 1))) != SHOP_OK && e != SHOP_ERR_NOTFOUND) {
+		http_send_failure(e);
+		return;
+	}
 	session_set_cookie(cfg, NULL);
 	http_send_empty(204);
 }

@@ -40,7 +40,7 @@ orders_pending(const struct config *cfg, const cJSON *user, const cJSON *const *
 	cJSON *list = cJSON_CreateArray(), *p;
 
 	if (list == NULL || buf_puts(&q, "/v1/checkout/sessions?status=complete&limit=20"
-	    "&expand%5B%5D=data.payment_intent&") ||
+	    "&expand%5B%5D=data.payment_intent") ||
 	    form_add(&q, "customer", json_str(user, "stripe_customer")) ||
 	    stripe_request(cfg, "GET", q.data, NULL, NULL, &res) != SHOP_OK)
 		goto out;

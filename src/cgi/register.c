@@ -19,38 +19,35 @@ struct register_ctx {
 	const char	*email;		/* lowercased */
 	const char	*name;
 	const char	*hash;
+	const char	*customer;
 	char		 id[40];
-	cJSON		*user;		/* out: the new user's public view (owned) */
+	cJSON		*user;		/* out: a copy of the new user (owned) */
 	struct stripe_result stripe;	/* the failed Stripe call, if one failed */
 };
 
-/* Runs under the users lock, so two identical forms sent at once make one user. */
+/* Runs under the users lock, so two identical forms sent at once make one user. Stripe is
+ * never called here: a slow Stripe must not hold every other request up. */
 static enum shop_err
 register_add(cJSON *users, void *arg, int *changed)
 {
 	struct register_ctx *ctx = arg;
-	char customer[256];
 	const cJSON *u;
 	const char *email;
 	cJSON *user;
-	enum shop_err e;
 
 	cJSON_ArrayForEach(u, users)
 		if ((email = json_str(u, "email")) != NULL && strcasecmp(email, ctx->email) == 0)
 			return SHOP_ERR_CONFLICT;
-	if ((e = users_stripe_customer(ctx->cfg, ctx->email, ctx->name, ctx->id, customer,
-	    sizeof(customer), &ctx->stripe)) != SHOP_OK)
-		return e;
 	if ((user = cJSON_CreateObject()) == NULL)
 		return SHOP_ERR_NOMEM;
 	cJSON_AddStringToObject(user, "id", ctx->id);
 	cJSON_AddStringToObject(user, "email", ctx->email);
 	cJSON_AddStringToObject(user, "name", ctx->name);
 	cJSON_AddStringToObject(user, "password_hash", ctx->hash);
-	cJSON_AddStringToObject(user, "stripe_customer", customer);
+	cJSON_AddStringToObject(user, "stripe_customer", ctx->customer);
 	cJSON_AddNumberToObject(user, "created", (double)time(NULL));
 	cJSON_AddItemToArray(users, user);
-	if ((ctx->user = users_public(user)) == NULL)
+	if ((ctx->user = cJSON_Duplicate(user, 1)) == NULL)
 		return SHOP_ERR_NOMEM;
 	*changed = 1;
 	return SHOP_OK;
@@ -60,7 +57,7 @@ static void
 register_post(const struct config *cfg, const struct request *req)
 {
 	const char *in[F__MAX];
-	char email[256], hash[PASSWORD_HASH_BYTES], path[600];
+	char email[256], hash[PASSWORD_HASH_BYTES], path[600], customer[256];
 	unsigned char rnd[16];
 	struct register_ctx ctx;
 	cJSON *root, *answer = NULL;
@@ -85,27 +82,37 @@ register_post(const struct config *cfg, const struct request *req)
 	randombytes_buf(rnd, sizeof(rnd));
 	memcpy(ctx.id, "u_", 2);
 	sodium_bin2hex(ctx.id + 2, sizeof(ctx.id) - 2, rnd, sizeof(rnd));
-	if ((e = config_path(cfg, "users.json", path, sizeof(path))) != SHOP_OK)
+	/* Taken already: answered without a word to Stripe. */
+	if ((e = users_find_email(cfg, email, &answer)) != SHOP_ERR_NOTFOUND) {
+		cJSON_Delete(answer);
+		answer = NULL;
+		if (e == SHOP_OK)
+			goto taken;
 		goto fail;
-	e = store_update(path, register_add, &ctx);
-	if (e == SHOP_ERR_CONFLICT) {
-		http_send_error(409, "email_taken", "email",
-		    "An account with this e-mail address exists already. Log in instead.");
-		goto out;
 	}
+	e = users_stripe_customer(cfg, email, "", customer, sizeof(customer), &ctx.stripe);
 	if (e == SHOP_ERR_STRIPE || e == SHOP_ERR_NETWORK) {
 		stripe_send_failure(e, &ctx.stripe);
 		goto out;
 	}
-	if (e != SHOP_OK || (e = session_set_cookie(cfg, ctx.id)) != SHOP_OK)
+	ctx.customer = customer;
+	if (e != SHOP_OK || (e = config_path(cfg, "users.json", path, sizeof(path))) != SHOP_OK)
+		goto fail;
+	if ((e = store_update(path, register_add, &ctx)) == SHOP_ERR_CONFLICT)
+		goto taken;
+	if (e != SHOP_OK || (e = session_set_cookie(cfg, ctx.user)) != SHOP_OK)
 		goto fail;
 	if ((answer = cJSON_CreateObject()) == NULL) {
 		e = SHOP_ERR_NOMEM;
 		goto fail;
 	}
-	cJSON_AddItemToObject(answer, "user", ctx.user);
-	ctx.user = NULL;
+	users_describe_customer(cfg, customer, ctx.user);
+	cJSON_AddItemToObject(answer, "user", users_public(ctx.user));
 	http_send_json(201, answer);
+	goto out;
+taken:
+	http_send_error(409, "email_taken", "email",
+	    "An account with this e-mail address exists already. Log in instead.");
 	goto out;
 fail:
 	http_send_failure(e);

@@ -67,7 +67,9 @@ http_send_raw(int status, const char *content_type, const char *body, size_t len
 	http_answered = 1;
 	printf("Status: %d %s\r\n", status, http_reason(status));
 	if (content_type != NULL)
-		printf("Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, len);
+		/* FCGI_printf knows no %zu. */
+		printf("Content-Type: %s\r\nContent-Length: %lu\r\n", content_type,
+		    (unsigned long)len);
 	if (strstr(http_headers, "Cache-Control:") == NULL)
 		printf("Cache-Control: no-store\r\n");
 	printf("%s\r\n", http_headers);

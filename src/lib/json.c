@@ -10,18 +10,29 @@ json_input(const struct request *req, const struct json_field *fields, size_t n,
     const char **values)
 {
 	const cJSON *item;
+	const char *end = NULL;
 	char msg[160];
 	size_t i;
 
 	*root = NULL;
 	if (req->content_type == NULL ||
-	    strncmp(req->content_type, "application/json", 16) != 0) {
+	    strncmp(req->content_type, "application/json", 16) != 0 ||
+	    (req->content_type[16] != '\0' && req->content_type[16] != ';')) {
 		http_send_error(415, "unsupported_media_type", NULL,
 		    "Send the request as application/json.");
 		return SHOP_ERR_INPUT;
 	}
-	*root = cJSON_ParseWithLength(req->body, req->body_len);
-	if (*root == NULL || !cJSON_IsObject(*root)) {
+	/* C strings end at NUL: a \u0000 inside a string would silently shorten it. */
+	if (memchr(req->body, '\0', req->body_len) != NULL ||
+	    strstr(req->body, "\\u0000") != NULL) {
+		http_send_error(400, "invalid_json", NULL, "NUL characters are not allowed.");
+		return SHOP_ERR_INPUT;
+	}
+	*root = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+	while (*root != NULL && end < req->body + req->body_len && *end != '\0' &&
+	    strchr(" \t\r\n", *end))
+		end++;
+	if (*root == NULL || !cJSON_IsObject(*root) || end != req->body + req->body_len) {
 		http_send_error(400, "invalid_json", NULL, "The request body is not a JSON object.");
 		goto fail;
 	}

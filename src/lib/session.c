@@ -63,7 +63,7 @@ session_cookie_value(const char *header, char *out, size_t outsz)
 
 enum shop_err
 session_check(const struct config *cfg, const char *cookie_header, time_t now,
-    char *user_id, size_t sz)
+    char *user_id, size_t sz, time_t *issued)
 {
 	char value[256], mac[MAC_B64_LEN], num[24];
 	char *dot1, *dot2, *dot3;
@@ -88,22 +88,27 @@ session_check(const struct config *cfg, const char *cookie_header, time_t now,
 	if (!valid_user_id(dot1 + 1) || strlen(dot1 + 1) >= sz)
 		return SHOP_ERR_AUTH;
 	memcpy(user_id, dot1 + 1, strlen(dot1 + 1) + 1);
+	if (issued != NULL)
+		*issued = (time_t)(expires - SESSION_MAX_AGE);
 	return SHOP_OK;
 }
 
 enum shop_err
-session_set_cookie(const struct config *cfg, const char *user_id)
+session_set_cookie(const struct config *cfg, const cJSON *user)
 {
 	char value[256];
 	enum shop_err e;
 	const char *secure = cfg->secure_cookies ? "; Secure" : "";
+	time_t now = time(NULL), after;
 
-	if (user_id == NULL) {
+	if (user == NULL) {
 		http_header("Set-Cookie: %s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
 		    SESSION_COOKIE, secure);
 		return SHOP_OK;
 	}
-	if ((e = session_make(cfg, user_id, time(NULL), value, sizeof(value))) != SHOP_OK)
+	after = (time_t)json_int_or(user, "sessions_valid_after", 0);
+	if ((e = session_make(cfg, json_str(user, "id"), now > after ? now : after, value,
+	    sizeof(value))) != SHOP_OK)
 		return e;
 	http_header("Set-Cookie: %s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
 	    SESSION_COOKIE, value, SESSION_MAX_AGE, secure);

@@ -199,11 +199,13 @@ int password_verify(const char *hash, const char *password);
 /* Makes a cookie value "v1.<user>.<expires>.<mac>" for user_id valid until now + max age. */
 enum shop_err session_make(const struct config *, const char *user_id, time_t now,
     char *out, size_t outsz);
-/* Finds our cookie in a Cookie header and checks MAC and expiry; writes the user id. */
+/* Finds our cookie in a Cookie header and checks MAC and expiry; writes the user id and,
+ * when issued is not NULL, the time the cookie was made. */
 enum shop_err session_check(const struct config *, const char *cookie_header, time_t now,
-    char *user_id, size_t sz);
-/* Adds the Set-Cookie header that logs user_id in, or out when user_id is NULL. */
-enum shop_err session_set_cookie(const struct config *, const char *user_id);
+    char *user_id, size_t sz, time_t *issued);
+/* Adds the Set-Cookie header that logs a user in, or out when user is NULL. The cookie is
+ * dated no earlier than the user's "sessions_valid_after" (set by logging out). */
+enum shop_err session_set_cookie(const struct config *, const cJSON *user);
 
 /* ---- users (users.c) --------------------------------------------------------------------- */
 
@@ -214,13 +216,16 @@ cJSON *users_require_login(const struct config *, const struct request *);
 cJSON *users_public(const cJSON *user);
 /* Finds a user by e-mail ignoring case; detached copy or NULL. */
 enum shop_err users_find_email(const struct config *, const char *email, cJSON **out);
-/* The Stripe customer for a new user: one the shop made earlier for this e-mail, or a new
- * one. On a Stripe failure res holds the answer (caller frees). */
-enum shop_err users_stripe_customer(const struct config *, const char *email, const char *name,
-    const char *user_id, char *out, size_t outsz, struct stripe_result *res);
-/* Records a user's new Stripe customer id in users.json. */
-enum shop_err users_set_customer(const struct config *, const char *user_id,
-    const char *customer);
+/* The Stripe customer for an e-mail: one the shop made earlier for it (other than the one
+ * it replaces, "" for none), or a new one made idempotently. Never call it under the users
+ * lock. On a Stripe failure res holds the answer (caller frees). */
+enum shop_err users_stripe_customer(const struct config *, const char *email,
+    const char *replaces, char *out, size_t outsz, struct stripe_result *res);
+/* Gives a customer the user's name and id, best effort (logged when it fails). */
+void users_describe_customer(const struct config *, const char *customer, const cJSON *user);
+/* Sets users.json's entry user_id[key] = value (consumed), under the users lock. */
+enum shop_err users_set(const struct config *, const char *user_id, const char *key,
+    cJSON *value);
 /* Finds a user by id; detached copy or NULL. */
 enum shop_err users_find_id(const struct config *, const char *id, cJSON **out);
 

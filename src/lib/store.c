@@ -92,7 +92,8 @@ store_load(const char *path, cJSON **out)
 		return e;
 	*out = cJSON_ParseWithLengthOpts(data, len, &end, 0);
 	/* Anything after the array but white space is damage too, not something to drop. */
-	while (*out != NULL && end < data + len && strchr(" \t\r\n", *end) != NULL)
+	while (*out != NULL && end < data + len && *end != '\0' &&
+	    strchr(" \t\r\n", *end) != NULL)
 		end++;
 	trailing = *out != NULL && end != data + len;
 	free(data);

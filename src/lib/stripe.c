@@ -45,6 +45,7 @@ stripe_request(const struct config *cfg, const char *method, const char *path,
 	char reqid[64] = "";
 	CURLcode cc;
 	enum shop_err e = SHOP_ERR_NOMEM;
+	int plen = (int)strcspn(path, "?");	/* logs leave out the query: it may hold an e-mail */
 
 	memset(res, 0, sizeof(*res));
 	if (stripe_curl == NULL) {
@@ -81,14 +82,14 @@ stripe_request(const struct config *cfg, const char *method, const char *path,
 
 	if ((cc = curl_easy_perform(stripe_curl)) != CURLE_OK) {
 		res->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
-		LOG("%s %s: %s", method, path, curl_easy_strerror(cc));
+		LOG("%s %.*s: %s", method, plen, path, curl_easy_strerror(cc));
 		e = SHOP_ERR_NETWORK;
 		goto out;
 	}
 	curl_easy_getinfo(stripe_curl, CURLINFO_RESPONSE_CODE, &res->status);
 	res->body = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
 	if (res->body == NULL) {
-		LOG("%s %s: %ld with a body that is not JSON (request %s)", method, path,
+		LOG("%s %.*s: %ld with a body that is not JSON (request %s)", method, plen, path,
 		    res->status, reqid);
 		e = SHOP_ERR_NETWORK;	/* a proxy or outage page, not Stripe speaking */
 		goto out;
@@ -98,7 +99,7 @@ stripe_request(const struct config *cfg, const char *method, const char *path,
 	else {
 		/* A GET of something absent is an answer the caller expects, not a failure. */
 		if (!(res->status == 404 && strcmp(method, "GET") == 0))
-			LOG("%s %s: %ld %s (request %s)", method, path, res->status,
+			LOG("%s %.*s: %ld %s (request %s)", method, plen, path, res->status,
 			    stripe_error_code(res), reqid);
 		e = SHOP_ERR_STRIPE;
 	}

@@ -116,7 +116,7 @@ seed_code(const struct config *cfg, const struct demo_code *c)
 			goto out;
 		buf_free(&f);
 	}
-	if (buf_puts(&q, "/v1/promotion_codes?limit=1&") || form_add(&q, "code", c->code))
+	if (buf_puts(&q, "/v1/promotion_codes?limit=1") || form_add(&q, "code", c->code))
 		goto out;
 	if (stripe_request(cfg, "GET", q.data, NULL, NULL, &res) != SHOP_OK) {
 		fprintf(stderr, "seed: looking up %s failed\n", c->code);

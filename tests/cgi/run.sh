@@ -97,7 +97,8 @@ check "login: an unknown e-mail is the same 401" \
 COOKIE=$ANNA cgi login GET
 check "login: GET with the cookie names the user" \
     '[ "$STATUS" = 200 ] && jqt ".user.email == \"anna@example.com\" and .user.name == \"Anna Åberg\""'
-FORGED=$(printf '%s' "$ANNA" | sed 's/\(v1\.u_\)[0-9a-f]/\1f/')
+# Another user id: the first hex digit of the id flipped (f↔0), the MAC left as it was.
+FORGED=$(printf '%s' "$ANNA" | sed 's/v1\.u_f/v1.u_X/; s/v1\.u_[0-9a-e]/v1.u_f/; s/v1\.u_X/v1.u_0/')
 COOKIE=$FORGED cgi login GET
 check "login: a cookie with another user id counts as logged out" '[ "$STATUS" = 401 ]'
 COOKIE=$(printf '%s' "$ANNA" | sed 's/\.\([0-9]*\)\./.9\1./') cgi login GET
@@ -105,6 +106,18 @@ check "login: a cookie with a longer expiry counts as logged out" '[ "$STATUS" =
 COOKIE=$ANNA cgi login DELETE
 check "login: DELETE is 204 and clears the cookie" \
     '[ "$STATUS" = 204 ] && printf "%s" "$HEADERS" | grep -q "^Set-Cookie: shop_session=; Path=/; Max-Age=0"'
+COOKIE=$ANNA cgi login GET
+check "login: after logging out, the old cookie no longer works" '[ "$STATUS" = 401 ]'
+cgi login POST '{"email":"anna@example.com","password":"correct horse"}'
+ANNA=$(cookie_from_headers)
+COOKIE=$ANNA cgi login GET
+check "login: logging in again in the same second works at once" '[ "$STATUS" = 200 ]'
+cgi login POST '{"email":"anna@example.com","password":"correct horse"} trailing'
+check "login: text after the JSON object is 400" '[ "$STATUS" = 400 ]'
+cgi register POST '{"email":"nul@example.com","password":"12345678\u0000abc","name":"Nul"}'
+check "register: a NUL inside a string is 400, not a shortened password" '[ "$STATUS" = 400 ]'
+CONTENT_TYPE=application/jsonx cgi login POST '{"email":"anna@example.com","password":"x"}'
+check "login: a content type that only starts like JSON is 415" '[ "$STATUS" = 415 ]'
 
 echo "# checkout"
 PRICE1=$(stripe GET "/v1/products/prod_demo_mug?expand%5B%5D=default_price" | jq -r .default_price.id)
@@ -135,6 +148,9 @@ check "checkout: preview of BIG100 under its minimum is 422 with the reason" \
     '[ "$STATUS" = 422 ] && jqt ".error.message | test(\"at least 500.00 SEK\")"'
 cgi checkout POST "$CART,\"promotion_code\":\"NOPE\",\"preview\":true}"
 check "checkout: an unknown code is 404 promotion_code_not_found" '[ "$STATUS" = 404 ]'
+COOKIE=$ANNA cgi checkout POST "$CART,\"preview\":\"true\"}"
+check "checkout: preview given as a string is 400, never a real session" \
+    '[ "$STATUS" = 400 ] && [ "$(sessions)" = "$n0" ]'
 COOKIE=$ANNA cgi checkout POST "$CART,\"promotion_code\":\"SAVE10\"}"
 check "checkout: logged in is 200 with the session's url" \
     '[ "$STATUS" = 200 ] && jqt "(.id | startswith(\"cs_test_\")) and (.url | startswith(\"http\"))"'

@@ -73,7 +73,7 @@ check_accepts_what_make_wrote(void **state)
 	for (i = 0; i < nitems(trips); i++) {
 		snprintf(header, sizeof(header), "%s%s%s", trips[i].before, value, trips[i].after);
 		memset(user, 'x', sizeof(user));
-		e = session_check(&cfg, header, NOW + trips[i].at, user, sizeof(user));
+		e = session_check(&cfg, header, NOW + trips[i].at, user, sizeof(user), NULL);
 		if (e != SHOP_OK || strcmp(user, USER) != 0)
 			ROW_FAIL(bad, "session_check(%s) at +%lld = %s, user %.40s",
 			    quote(header), (long long)trips[i].at, shop_strerror(e), user);
@@ -222,7 +222,7 @@ check_refuses_forged_expired_and_foreign_cookies(void **state)
 		snprintf(header, sizeof(header), "a=b; shop_session=%s; c=d", value);
 		memset(user, 0, sizeof(user));
 		e = session_check(forgeries[i].wrong_key ? &other_cfg : &cfg, header,
-		    NOW + forgeries[i].at, user, sizeof(user));
+		    NOW + forgeries[i].at, user, sizeof(user), NULL);
 		if (e != SHOP_ERR_AUTH)
 			ROW_FAIL(bad, "%s: session_check(%s) = %s, want %s", forgeries[i].behaviour,
 			    quote(value), shop_strerror(e), shop_strerror(SHOP_ERR_AUTH));
@@ -266,7 +266,7 @@ check_refuses_missing_and_garbage_cookies(void **state)
 	enum shop_err e;
 
 	for (i = 0; i < nitems(garbage); i++) {
-		e = session_check(&cfg, garbage[i], NOW, user, sizeof(user));
+		e = session_check(&cfg, garbage[i], NOW, user, sizeof(user), NULL);
 		if (e != SHOP_ERR_AUTH)
 			ROW_FAIL(bad, "session_check(%s) = %s, want %s", quote(garbage[i]),
 			    shop_strerror(e), shop_strerror(SHOP_ERR_AUTH));
@@ -291,7 +291,7 @@ check_refuses_a_cookie_value_that_is_too_long(void **state)
 		snprintf(header, len + 1, "shop_session=%s", value);
 		memset(header + strlen(header), '0', pads[i]);
 		header[len] = '\0';
-		e = session_check(&cfg, header, NOW, user, sizeof(user));
+		e = session_check(&cfg, header, NOW, user, sizeof(user), NULL);
 		if (e != SHOP_ERR_AUTH)
 			ROW_FAIL(bad, "value + %zu bytes: %s, want %s", pads[i], shop_strerror(e),
 			    shop_strerror(SHOP_ERR_AUTH));
@@ -315,7 +315,7 @@ check_refuses_a_user_buffer_too_small(void **state)
 	snprintf(header, sizeof(header), "shop_session=%s", value);
 	for (i = 0; i < nitems(sizes); i++) {
 		memset(user, 'x', sizeof(user));
-		e = session_check(&cfg, header, NOW, user, sizes[i]);
+		e = session_check(&cfg, header, NOW, user, sizes[i], NULL);
 		if (e != want[i])
 			ROW_FAIL(bad, "sz %zu: %s, want %s", sizes[i], shop_strerror(e),
 			    shop_strerror(want[i]));
