@@ -30,7 +30,12 @@ all: $(CGI_BIN) $(B)/stripe-emu $(B)/seed
 # `make V=1` shows the whole command lines.
 Q := $(if $(V),,@)
 
-$(B)/%.o: src/%.c
+# Everything is rebuilt when the flags change (a SANITIZER build after a plain one, say).
+$(B)/flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+
+$(B)/%.o: src/%.c $(B)/flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -49,7 +54,7 @@ $(B)/stripe-emu: $(EMU_OBJ) $(B)/libshop.a
 $(B)/seed: $(B)/tools/seed.o $(B)/libshop.a
 	$(LINK) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libshop.a
+$(B)/tests/%: tests/unit/%.c $(B)/libshop.a $(B)/flags
 	@mkdir -p $(@D)
 	$(LINK) $(CFLAGS) -lcmocka $(LDLIBS)
 
@@ -97,6 +102,7 @@ check-live: cgi-bin/webhook
 clean:
 	rm -rf $(B) $(CGI_BIN)
 
-.PHONY: all deps run stop seed unit valgrind test bench check-live clean
+FORCE:
+.PHONY: all deps run stop seed unit valgrind test bench check-live clean FORCE
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -32,6 +32,10 @@ valid_email(const char *s)
 		return 0;
 	if (at[1] == '-' || at[1] == '.' || s[len - 1] == '-' || s[len - 1] == '.')
 		return 0;
+	/* No domain label starts or ends with a dash. */
+	for (p = at + 1; *p != '\0'; p++)
+		if (*p == '-' && (p[-1] == '.' || p[1] == '.' || p[-1] == '@'))
+			return 0;
 	return 1;
 }
 
@@ -46,20 +50,33 @@ valid_password(const char *s)
 	return len >= 8 && len <= 256;
 }
 
-/* UTF-8 well-formedness without overlongs or surrogates; no C0/C1 controls. */
+/* Invisible characters that can hide or reorder text: zero-width, bidi controls, BOM. */
+static int
+invisible(unsigned int cp)
+{
+	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+/* UTF-8 well-formedness without overlongs or surrogates; no C0/C1 controls, no invisible
+ * characters; 1 to 100 characters (as a form's maxlength counts), something visible. */
 int
 valid_name(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len, n, i;
+	size_t len, n, i, chars = 0;
 	unsigned int cp;
+	int visible = 0;
 
-	if (s == NULL || (len = strlen(s)) == 0 || len > 100)
+	if (s == NULL || (len = strlen(s)) == 0 || len > 400)
 		return 0;
 	while (*p != '\0') {
+		if (++chars > 100)
+			return 0;
 		if (*p < 0x80) {
 			if (*p < 0x20 || *p == 0x7f)
 				return 0;
+			visible |= *p != ' ';
 			p++;
 			continue;
 		}
@@ -74,14 +91,13 @@ valid_name(const char *s)
 			cp = (cp << 6) | (p[i] & 0x3f);
 		}
 		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
+		    invisible(cp))
 			return 0;
+		visible |= cp != 0xa0 && cp != 0x3000 && !(cp >= 0x2000 && cp <= 0x200a);
 		p += n + 1;
 	}
-	/* Only spaces is no name. */
-	for (p = (const unsigned char *)s; *p == ' '; p++)
-		;
-	return *p != '\0';
+	return visible;
 }
 
 int

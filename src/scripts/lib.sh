@@ -16,29 +16,35 @@ wait_http() {
 	done
 }
 
-# kill_pidfile FILE: sends TERM to every pid in FILE, waits up to 5 s, then KILL.
-kill_pidfile() {
-	[ -s "$1" ] || { rm -f "$1"; return 0; }
-	pids=$(tr -s ' \n' '  ' < "$1")
-	# shellcheck disable=SC2086
-	kill -TERM $pids 2>/dev/null || true
-	i=0
-	for pid in $pids; do
-		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do
+# any_alive FILE…: true when a pid in the files is alive (a zombie counts as dead).
+any_alive() {
+	for pid in $(cat "$@" 2>/dev/null); do
+		state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$state" ] && [ "$state" != Z ] && return 0
+	done
+	return 1
+}
+
+# kill_pidfiles FILE…: TERM to every pid in the files, up to 5 s for all of them, then KILL.
+kill_pidfiles() {
+	pids=$(cat "$@" 2>/dev/null)
+	if [ -n "$pids" ]; then
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null || true
+		i=0
+		while any_alive "$@" && [ "$i" -lt 50 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	rm -f "$1"
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null || true
+	fi
+	rm -f "$@"
 }
 
 # shop_stop RUN_DIR: stops nginx, the FastCGI processes and the emulator of one shop.
 shop_stop() {
-	kill_pidfile "$1/nginx.pid"
-	for name in products register login checkout webhook orders; do
-		kill_pidfile "$1/$name.pid"
-		rm -f "$1/$name.sock"
-	done
-	kill_pidfile "$1/stripe-emu.pid"
+	kill_pidfiles "$1/nginx.pid" "$1"/products.pid "$1"/register.pid "$1"/login.pid \
+	    "$1"/checkout.pid "$1"/webhook.pid "$1"/orders.pid "$1/stripe-emu.pid"
+	rm -f "$1"/*.sock
 }

@@ -57,6 +57,13 @@ req GET /api/nothing
 check "nginx: an unknown API route is a JSON 404" \
     '[ "$STATUS" = 404 ] && jqt ".error.code == \"not_found\""'
 
+req GET /api/login
+check "nginx: API answers keep their headers through FastCGI (Cache-Control, Content-Length)" \
+    'printf "%s" "$HEADERS" | grep -qi "^Cache-Control: no-store" && printf "%s" "$HEADERS" | grep -qi "^Content-Length: [0-9]"'
+req TRACE /api/login
+check "nginx: a method nginx itself refuses is a JSON 405" \
+    '[ "$STATUS" = 405 ] && jqt ".error.code == \"method_not_allowed\""'
+
 echo "# catalogue"
 req GET /api/products
 check "products: through nginx, 8 demo products" '[ "$STATUS" = 200 ] && jqt ".products | length == 8"'

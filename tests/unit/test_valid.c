@@ -46,6 +46,8 @@ static const struct valid_row email_practical[] = {
 };
 
 static const struct valid_row email_malformed[] = {
+	{ "a@b-.com", 0 },		/* a domain label ending in a dash */
+	{ "a@x.-b.com", 0 },		/* … or starting with one */
 	{ NULL, 0 },
 	{ "", 0 },
 	{ "a@", 0 },
@@ -203,11 +205,24 @@ static const struct valid_row name_empty[] = {
 	{ "     ", 0 },
 };
 
+/* Characters, not bytes, as the form's maxlength counts them. */
 static const struct valid_row name_lengths[] = {
 	{ NAME100, 1 },
 	{ NAME100 "a", 0 },
 	{ NAME100_UTF8, 1 },
-	{ NAME101_UTF8, 0 },
+	{ NAME101_UTF8, 1 },		/* 51 characters */
+	{ AO50 AO50, 1 },		/* 100 characters, 200 bytes */
+	{ "a" AO50 AO50, 0 },		/* 101 characters */
+};
+
+/* Characters that hide or reorder text make no name, nor does only white space. */
+static const struct valid_row name_invisible[] = {
+	{ "\xe2\x80\x8b", 0 },			/* U+200B zero-width space alone */
+	{ "Anna\xe2\x80\x8b", 0 },		/* … or inside */
+	{ "\xe2\x80\xae" "annA", 0 },		/* U+202E right-to-left override */
+	{ "\xef\xbb\xbf" "Anna", 0 },		/* U+FEFF byte order mark */
+	{ "\xc2\xa0\xc2\xa0", 0 },		/* only no-break spaces */
+	{ "Anna\xc2\xa0" "Berg", 1 },		/* a no-break space between names is fine */
 };
 
 static void
@@ -235,9 +250,15 @@ name_refuses_empty_and_only_spaces(void **state)
 }
 
 static void
-name_is_at_most_100_bytes(void **state)
+name_is_at_most_100_characters(void **state)
 {
 	CHECK_VALID(valid_name, name_lengths);
+}
+
+static void
+name_refuses_invisible_characters(void **state)
+{
+	CHECK_VALID(valid_name, name_invisible);
 }
 
 /* ---- Stripe ids, promotion codes, user ids ----------------------------------------------- */
@@ -439,7 +460,8 @@ main(void)
 		cmocka_unit_test(name_refuses_ill_formed_utf8),
 		cmocka_unit_test(name_refuses_c0_and_c1_controls),
 		cmocka_unit_test(name_refuses_empty_and_only_spaces),
-		cmocka_unit_test(name_is_at_most_100_bytes),
+		cmocka_unit_test(name_is_at_most_100_characters),
+		cmocka_unit_test(name_refuses_invisible_characters),
 		cmocka_unit_test(price_id_is_price_prefix_and_id_chars),
 		cmocka_unit_test(session_id_is_cs_test_or_cs_live),
 		cmocka_unit_test(promo_code_is_1_to_64_letters_digits_dash_underscore),
