@@ -7,7 +7,8 @@ set -u
 SHOP_PORT=$(free_port)
 STRIPE_EMU_PORT=$(free_port)
 BASE=http://127.0.0.1:$SHOP_PORT
-export SHOP_PORT STRIPE_EMU_PORT SHOP_DATA_DIR=$TMP/data
+# A short Stripe timeout, so that a hanging Stripe is tested in seconds.
+export SHOP_PORT STRIPE_EMU_PORT SHOP_DATA_DIR=$TMP/data SHOP_STRIPE_TIMEOUT=3
 unset STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET SHOP_BASE_URL
 sh src/scripts/run.sh > "$TMP/run.log" 2>&1 &
 RUN_PID=$!
@@ -124,6 +125,92 @@ until req GET /api/products && jqt 'any(.products[]; .name == "Birch spoon")' ||
 done
 check "products: a product.updated webhook refreshes the catalogue at once" \
     'jqt "any(.products[]; .name == \"Birch spoon\")"'
+
+# emu METHOD PATH [curl args…]: the emulator's API and control endpoint, as the shop's key.
+emu() {
+	m=$1
+	p=$2
+	shift 2
+	curl -s -X "$m" -u "$STRIPE_SECRET_KEY:" "$@" "$EMU_URL$p"
+}
+# pay_with FORM-FIELDS…: submits the hosted page of $URL with these fields.
+pay_with() {
+	curl -s -o "$TMP/pay.html" -w '%{http_code}\n' --data-urlencode action=pay \
+	    --data-urlencode email=shopper@example.com --data-urlencode 'billingName=Sys Tem' "$@" "$URL"
+}
+# new_session [CODE]: a Checkout Session for one mug; sets SID and URL.
+new_session() {
+	req POST /api/checkout "{\"items\":[{\"price\":\"$PRICE1\",\"quantity\":1}]${1:+,\"promotion_code\":\"$1\"}}"
+	SID=$(printf '%s' "$BODY" | jq -r .id)
+	URL=$(printf '%s' "$BODY" | jq -r .url)
+}
+order_count() { jq "[.[] | select(.id == \"$1\")] | length" "$ORDERS" 2>/dev/null || echo 0; }
+wait_order() { i=0; while [ "$(order_count "$1")" = 0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
+
+echo "# payments that confirm later, and free orders"
+req POST /api/login '{"email":"sys@example.com","password":"system pass"}'
+new_session
+check "bank transfer: the page accepts a bank payment that confirms later" \
+    '[ "$(pay_with --data-urlencode method=bank --data-urlencode bankAccount=000123456789)" = 303 ]'
+sleep 1
+check "bank transfer: the completed but unpaid session writes no order" '[ "$(order_count "$SID")" = 0 ]'
+req GET "/api/checkout?session_id=$SID"
+check "bank transfer: the success page says the payment is processing" \
+    '[ "$STATUS" = 409 ] && jqt ".error.code == \"payment_processing\""'
+req GET /api/orders
+check "bank transfer: My orders shows it as processing, not as an order" \
+    'jqt "any(.pending[]; .id == \"$SID\" and .status == \"processing\") and all(.orders[]; .id != \"$SID\")"'
+emu POST /_emu/clock -d advance=61 > /dev/null
+wait_order "$SID"
+check "bank transfer: async_payment_succeeded writes the order" '[ "$(order_count "$SID")" = 1 ]'
+new_session
+pay_with --data-urlencode method=bank --data-urlencode bankAccount=000111111116 > /dev/null
+emu POST /_emu/clock -d advance=61 > /dev/null
+sleep 1.5
+check "bank transfer: a failed one never becomes an order" '[ "$(order_count "$SID")" = 0 ]'
+req GET /api/orders
+check "bank transfer: My orders says the payment failed" \
+    'jqt "any(.pending[]; .id == \"$SID\" and .status == \"failed\")"'
+emu POST /v1/coupons -d percent_off=100 -d duration=once -d id=sys_free > /dev/null
+emu POST /v1/promotion_codes -d code=FREE100 -d "promotion[type]=coupon" -d "promotion[coupon]=sys_free" > /dev/null
+new_session FREE100
+check "100 % off: the session needs no card and completes" '[ "$(pay_with)" = 303 ]'
+wait_order "$SID"
+check "100 % off: a confirmed order of zero, no_payment_required" \
+    'jq -e ".[] | select(.id == \"$SID\") | .total == 0 and .status == \"no_payment_required\"" "$ORDERS"'
+
+echo "# Stripe failing"
+n_orders=$(count_json "$ORDERS")
+sessions_now() { emu GET "/v1/checkout/sessions?limit=100" | jq '.data | length'; }
+n_sessions=$(sessions_now)
+emu POST /_emu/faults -d status=500 -d count=1 -d path=/v1/checkout > /dev/null
+new_session
+check "Stripe 500: the shopper gets a JSON 502 in words, and no session exists" \
+    '[ "$STATUS" = 502 ] && jqt ".error.message | length > 20" && [ "$(sessions_now)" = "$n_sessions" ]'
+new_session
+check "Stripe 500: the same checkout succeeds once the fault is gone" '[ "$STATUS" = 200 ]'
+emu POST /_emu/faults -d status=429 -d count=1 -d path=/v1/prices > /dev/null
+new_session
+check "Stripe 429: the shopper is asked to try again in a moment (503)" \
+    '[ "$STATUS" = 503 ] && jqt ".error.code == \"stripe_busy\""'
+emu POST /_emu/faults -d status=hang -d count=1 -d path=/v1/checkout/sessions > /dev/null
+start=$(date +%s)
+new_session
+took=$(($(date +%s) - start))
+check "Stripe hanging: the shop answers 504 within its own timeout" \
+    '[ "$STATUS" = 504 ] && [ "$took" -le 8 ] && jqt ".error.code == \"stripe_timeout\""'
+emu DELETE /_emu/faults > /dev/null
+check "Stripe failing: nothing half-done was written" '[ "$(count_json "$ORDERS")" = "$n_orders" ]'
+
+echo "# a customer Stripe no longer has"
+OLD_CUS=$(jq -r '.[] | select(.email == "sys@example.com") | .stripe_customer' "$USERS")
+emu POST /_emu/reset > /dev/null
+STRIPE_API_BASE=$EMU_URL STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY SHOP_BASE_URL=$BASE build/seed > /dev/null 2>&1
+PRICE1=$(emu GET "/v1/products/prod_demo_mug?expand%5B%5D=default_price" | jq -r .default_price.id)
+new_session
+NEW_CUS=$(jq -r '.[] | select(.email == "sys@example.com") | .stripe_customer' "$USERS")
+check "checkout: a customer gone from Stripe is made again and users.json follows" \
+    '[ "$STATUS" = 200 ] && [ "$NEW_CUS" != "$OLD_CUS" ] && emu GET "/v1/customers/$NEW_CUS" | jq -e ".email == \"sys@example.com\""'
 
 echo "# rate limits"
 # Thirty guesses at once: the burst passes (each a 401), the rest are cut off.
