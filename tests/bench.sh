@@ -8,21 +8,10 @@ cd "$(dirname "$0")/.."
 . tests/lib.sh
 command -v wrk > /dev/null || { echo "bench: wrk is missing (make deps)"; exit 1; }
 
-SHOP_PORT=$(free_port)
-STRIPE_EMU_PORT=$(free_port)
-BASE=http://127.0.0.1:$SHOP_PORT
 STATIC=public/bench-products.json
-export SHOP_PORT STRIPE_EMU_PORT SHOP_DATA_DIR=$TMP/data SHOP_PRODUCTS_TTL=60
-unset STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET SHOP_BASE_URL
-sh src/scripts/run.sh > "$TMP/run.log" 2>&1 &
-RUN_PID=$!
-trap 'rm -f "$STATIC"; kill $RUN_PID 2>/dev/null; wait $RUN_PID 2>/dev/null; cleanup' EXIT
-i=0
-until grep -q "the shop is at" "$TMP/run.log"; do
-	i=$((i + 1))
-	[ "$i" -lt 300 ] && kill -0 $RUN_PID 2>/dev/null || { cat "$TMP/run.log"; exit 1; }
-	sleep 0.1
-done
+export SHOP_PRODUCTS_TTL=60
+trap 'rm -f "$STATIC"; cleanup' EXIT
+start_shop
 
 curl -s "$BASE/api/products" > "$STATIC"	# warms the cache; the same bytes, static
 rps() {

@@ -105,7 +105,36 @@ count_json() {
 	if [ -e "$1" ]; then jq length "$1"; else echo 0; fi
 }
 
+# start_shop: the whole shop as `make run` starts it, on spare ports with its own data
+# folder, in the background; sets BASE, EMU_URL and RUN_PID. stop_shop ends it.
+start_shop() {
+	SHOP_PORT=$(free_port)
+	STRIPE_EMU_PORT=$(free_port)
+	BASE=http://127.0.0.1:$SHOP_PORT
+	EMU_URL=http://127.0.0.1:$STRIPE_EMU_PORT
+	export SHOP_PORT STRIPE_EMU_PORT SHOP_DATA_DIR=$TMP/data
+	(unset STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET SHOP_BASE_URL
+	exec sh src/scripts/run.sh) > "$TMP/run.log" 2>&1 &
+	RUN_PID=$!
+	i=0
+	until grep -q "the shop is at" "$TMP/run.log"; do
+		i=$((i + 1))
+		if [ "$i" -gt 300 ] || ! kill -0 $RUN_PID 2>/dev/null; then
+			echo "the shop did not start:"
+			cat "$TMP/run.log"
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+stop_shop() {
+	[ -n "${RUN_PID:-}" ] && kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
+	RUN_PID=
+}
+
 cleanup() {
+	stop_shop
 	stop_emu
 	rm -rf "$TMP"
 }

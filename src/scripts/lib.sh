@@ -18,7 +18,7 @@ wait_http() {
 
 # any_alive FILE…: true when a pid in the files is alive (a zombie counts as dead).
 any_alive() {
-	for pid in $(cat "$@" 2>/dev/null); do
+	for pid in $(awk 1 "$@" 2>/dev/null); do	# awk: spawn-fcgi ends no line
 		state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
 		[ -n "$state" ] && [ "$state" != Z ] && return 0
 	done
@@ -27,7 +27,7 @@ any_alive() {
 
 # kill_pidfiles FILE…: TERM to every pid in the files, up to 5 s for all of them, then KILL.
 kill_pidfiles() {
-	pids=$(cat "$@" 2>/dev/null)
+	pids=$(awk 1 "$@" 2>/dev/null)
 	if [ -n "$pids" ]; then
 		# shellcheck disable=SC2086
 		kill -TERM $pids 2>/dev/null || true

@@ -4,24 +4,10 @@
 set -u
 . tests/lib.sh
 
-SHOP_PORT=$(free_port)
-STRIPE_EMU_PORT=$(free_port)
-BASE=http://127.0.0.1:$SHOP_PORT
 # A short Stripe timeout, so that a hanging Stripe is tested in seconds.
-export SHOP_PORT STRIPE_EMU_PORT SHOP_DATA_DIR=$TMP/data SHOP_STRIPE_TIMEOUT=3
-unset STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET SHOP_BASE_URL
-sh src/scripts/run.sh > "$TMP/run.log" 2>&1 &
-RUN_PID=$!
-trap 'kill $RUN_PID 2>/dev/null; wait $RUN_PID 2>/dev/null; cleanup' EXIT
-i=0
-until grep -q "the shop is at" "$TMP/run.log"; do
-	i=$((i + 1))
-	if [ "$i" -gt 300 ] || ! kill -0 $RUN_PID 2>/dev/null; then
-		echo "the shop did not start:"; cat "$TMP/run.log"; exit 1
-	fi
-	sleep 0.1
-done
-EMU_URL=http://127.0.0.1:$STRIPE_EMU_PORT
+export SHOP_STRIPE_TIMEOUT=3
+trap cleanup EXIT
+start_shop
 STRIPE_SECRET_KEY=sk_test_system
 JAR=$TMP/cookies
 USERS=$SHOP_DATA_DIR/users.json
