@@ -208,4 +208,10 @@ BODY=$(cat "$TMP/guess.${cut_off:-none}" 2>/dev/null)
 check "nginx: guessing passwords quickly is cut off with a JSON 429" \
     '[ "$(grep -c " 429$" "$TMP/statuses")" -gt 10 ] && jqt ".error.code == \"too_many_requests\""'
 
+echo "# stopping"
+PIDS=$(awk 1 "$SHOP_DATA_DIR"/run/*.pid)
+stop_shop
+check "run.sh: SIGTERM stops nginx, every FastCGI process and the emulator" \
+    'for p in $PIDS; do ps -o stat= -p "$p" | grep -qv Z && { echo "$p still runs"; exit 1; }; done; true'
+
 finish
