@@ -16,9 +16,19 @@ wait_http() {
 	done
 }
 
+# pids_of FILE…: the pids in those pid files that exist, one a line (awk: spawn-fcgi ends
+# its pid files without a newline).
+pids_of() {
+	for f in "$@"; do
+		if [ -s "$f" ]; then
+			awk 1 "$f"
+		fi
+	done
+}
+
 # any_alive FILE…: true when a pid in the files is alive (a zombie counts as dead).
 any_alive() {
-	for pid in $(awk 1 "$@" 2>/dev/null); do	# awk: spawn-fcgi ends no line
+	for pid in $(pids_of "$@"); do
 		state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
 		[ -n "$state" ] && [ "$state" != Z ] && return 0
 	done
@@ -27,7 +37,7 @@ any_alive() {
 
 # kill_pidfiles FILE…: TERM to every pid in the files, up to 5 s for all of them, then KILL.
 kill_pidfiles() {
-	pids=$(awk 1 "$@" 2>/dev/null)
+	pids=$(pids_of "$@")
 	if [ -n "$pids" ]; then
 		# shellcheck disable=SC2086
 		kill -TERM $pids 2>/dev/null || true
@@ -47,4 +57,5 @@ shop_stop() {
 	kill_pidfiles "$1/nginx.pid" "$1"/products.pid "$1"/register.pid "$1"/login.pid \
 	    "$1"/checkout.pid "$1"/webhook.pid "$1"/orders.pid "$1/stripe-emu.pid"
 	rm -f "$1"/*.sock
+	return 0
 }

@@ -214,4 +214,26 @@ stop_shop
 check "run.sh: SIGTERM stops nginx, every FastCGI process and the emulator" \
     'for p in $PIDS; do ps -o stat= -p "$p" | grep -qv Z && { echo "$p still runs"; exit 1; }; done; true'
 
+echo "# a shop on a configured Stripe, stopped by make stop"
+# With a key, run.sh starts no emulator and talks to STRIPE_API_BASE: here an emulator of
+# our own stands in for api.stripe.com, so this is the real-Stripe code path.
+WEBHOOK_SECRET=whsec_keyed
+start_emu
+KEYED=$TMP/keyed
+KEYED_PORT=$(free_port)
+(SHOP_DATA_DIR=$KEYED SHOP_PORT=$KEYED_PORT STRIPE_SECRET_KEY=sk_test_keyed \
+    STRIPE_API_BASE=$EMU_URL STRIPE_WEBHOOK_SECRET=$WEBHOOK_SECRET \
+    exec sh src/scripts/run.sh) > "$TMP/keyed.log" 2>&1 &
+KEYED_PID=$!
+i=0
+until grep -q "the shop is at" "$TMP/keyed.log" || [ $i -gt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check "key mode: no emulator is started, and the shop serves the catalogue it seeded there" \
+    '[ ! -e "$KEYED/run/stripe-emu.pid" ] && curl -s "http://127.0.0.1:$KEYED_PORT/api/products" | jq -e ".products | length == 8"'
+PIDS=$(awk 1 "$KEYED"/run/*.pid)
+SHOP_DATA_DIR=$KEYED sh src/scripts/stop.sh > "$TMP/stop.out" 2>&1
+stop_rc=$?
+wait $KEYED_PID 2>/dev/null
+check "make stop: exits 0 and leaves no process behind" \
+    '[ "$stop_rc" = 0 ] && for p in $PIDS; do ps -o stat= -p "$p" | grep -qv Z && { echo "$p still runs"; exit 1; }; done; true'
+
 finish
