@@ -1,6 +1,7 @@
 /*
  * api.c: the catalogue and customer resources: products, prices, customers, coupons,
- * promotion codes, events and (read-only) payment intents. Each handler checks its input
+ * promotion codes, events and payment intents (created and confirmed with Stripe's test
+ * card tokens; the hosted page makes the others). Each handler checks its input
  * table first, then reads only checked values; emu_mu is held by the caller.
  */
 #include <ctype.h>
@@ -109,6 +110,27 @@ static const struct emu_param p_promo_list[] = {
 static const struct emu_param p_event_list[] = {
 	EMU_LIST_PARAMS, {"type", P_STR, NULL}, {"types", P_STRS, NULL}, {NULL, 0, NULL}
 };
+static const struct emu_param p_pi_create[] = {
+	{"amount", P_INT, NULL}, {"currency", P_STR, NULL}, {"payment_method", P_STR, NULL},
+	{"confirm", P_BOOL, NULL}, {"customer", P_STR, NULL}, {"metadata", P_MAP, NULL},
+	{"description", P_STR, NULL}, {"payment_method_types", P_STRS, NULL},
+	{"return_url", P_STR, NULL}, {"expand", P_STRS, NULL}, {NULL, 0, NULL}
+};
+
+/* Stripe's test PaymentMethod tokens and what a charge to each does; code NULL succeeds. */
+struct pi_token {
+	const char *token, *code, *decline_code, *message;
+};
+static const struct pi_token g_pi_tokens[] = {
+	{"pm_card_visa", NULL, NULL, NULL},
+	{"pm_card_chargeDeclined", "card_declined", "generic_decline", "Your card was declined."},
+	{"pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds",
+	    "Your card has insufficient funds."},
+	{"pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card",
+	    "Your card has expired."},
+	{NULL, NULL, NULL, NULL}
+};
+#define PI_MAX_AMOUNT 99999999       /* Stripe: at most eight digits */
 
 /* One clause of a search query: [-]field:'value' (exact) or field~'value' (substring). */
 #define SEARCH_MAX_CLAUSES 10
@@ -170,6 +192,10 @@ static int promo_match(const cJSON *o, const cJSON *p);
 static int type_matches(const char *pat, const char *type);
 static int event_match(const cJSON *o, const cJSON *p);
 static cJSON *product_new(struct emu_req *rq, const cJSON *p);
+static const struct pi_token *pi_token_find(const char *pm);
+static cJSON *pi_card_error(const struct pi_token *t, const cJSON *pi);
+static void pi_decline(struct emu_req *rq, struct emu_resp *rs, cJSON *pi,
+    const struct pi_token *t);
 
 /* Currency codes are three letters; stored lowercase. */
 static int
@@ -1187,4 +1213,129 @@ api_events_list(struct emu_req *rq, struct emu_resp *rs, const char *arg)
 		return;
 	}
 	emu_list(rq, rs, emu_coll("event"), 1, "/v1/events", event_match);
+}
+
+/* ---- payment intents ---- */
+
+static const struct pi_token *
+pi_token_find(const char *pm)
+{
+	for (const struct pi_token *t = g_pi_tokens; t->token != NULL; t++)
+		if (strcmp(t->token, pm) == 0)
+			return t;
+	return NULL;
+}
+
+/* Stripe's card error for token t (caller owns it): the PI's last_payment_error, or, with
+ * pi given, the body of the 402, which also carries the failed PI. */
+static cJSON *
+pi_card_error(const struct pi_token *t, const cJSON *pi)
+{
+	cJSON *e = cJSON_CreateObject();
+	char url[100];
+
+	snprintf(url, sizeof(url), "https://stripe.com/docs/error-codes/%s",
+	    strcmp(t->code, "expired_card") == 0 ? "expired-card" : "card-declined");
+	cJSON_AddStringToObject(e, "code", t->code);
+	cJSON_AddStringToObject(e, "decline_code", t->decline_code);
+	cJSON_AddStringToObject(e, "doc_url", url);
+	cJSON_AddStringToObject(e, "message", t->message);
+	if (pi != NULL) {
+		cJSON_AddStringToObject(e, "param", "");
+		cJSON_AddItemToObject(e, "payment_intent", emu_render(pi));
+	}
+	cJSON_AddStringToObject(e, "type", "card_error");
+	return e;
+}
+
+/* A declined confirmation: the stored PI goes back to requires_payment_method (Stripe
+ * drops the failed method) and the answer is the 402 card error. */
+static void
+pi_decline(struct emu_req *rq, struct emu_resp *rs, cJSON *pi, const struct pi_token *t)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	emu_jset(pi, "last_payment_error", pi_card_error(t, NULL));
+	emu_jset(pi, "payment_method", cJSON_CreateNull());
+	emu_jset(pi, "status", cJSON_CreateString("requires_payment_method"));
+	emu_dirty();
+	emu_event(rq, "payment_intent.payment_failed", pi, NULL);
+	cJSON_AddItemToObject(body, "error", pi_card_error(t, pi));
+	emu_resp_json(rs, 402, body);
+}
+
+void
+api_pi_create(struct emu_req *rq, struct emu_resp *rs, const char *arg)
+{
+	const cJSON *p = rq->params, *t;
+	const char *cur, *pm = emu_p_str(p, "payment_method"), *cus = emu_p_str(p, "customer");
+	const struct pi_token *tok = NULL;
+	int64_t amount;
+	int confirm = 0;
+	char lc[8], pmid[40];
+	cJSON *pi;
+
+	if (emu_params_check(rs, rq->params, p_pi_create) != 0)
+		return;
+	if (!emu_p_int(p, "amount", &amount)) {
+		emu_error(rs, 400, "invalid_request_error", "parameter_missing", "amount",
+		    "Missing required param: amount.");
+		return;
+	}
+	if (amount < 1 || amount > PI_MAX_AMOUNT) {
+		emu_bad(rs, "amount", "Invalid amount: must be a positive integer of at most eight "
+		    "digits.");
+		return;
+	}
+	if ((cur = emu_p_need(rs, p, "currency", NULL)) == NULL ||
+	    currency_ok(rs, cur, "currency") != 0)
+		return;
+	cJSON_ArrayForEach(t, emu_jget(p, "payment_method_types"))
+		if (strcmp(t->valuestring, "card") != 0) {
+			emu_bad(rs, "payment_method_types", "This emulator's payment intents take only "
+			    "card.");
+			return;
+		}
+	if (cus != NULL && *cus && emu_find("customer", cus) == NULL) {
+		emu_missing_obj(rs, "customer", cus, "customer");
+		return;
+	}
+	if (pm != NULL && *pm && (tok = pi_token_find(pm)) == NULL) {
+		emu_missing_obj(rs, "PaymentMethod", pm, "payment_method");
+		return;
+	}
+	emu_p_bool(p, "confirm", &confirm);
+	if (confirm && tok == NULL) {
+		emu_error(rs, 400, "invalid_request_error", "payment_intent_unexpected_state",
+		    "payment_method", "You cannot confirm this PaymentIntent because it's missing a "
+		    "payment method. Specify a payment method in payment_method.");
+		return;
+	}
+	snprintf(lc, sizeof(lc), "%s", cur);
+	lower(lc);
+	pi = emu_new_obj("pi_", "payment_intent", EMU_ID_RAND, co_pi_tpl);
+	emu_jset(pi, "amount", cJSON_CreateNumber((double)amount));
+	emu_jset(pi, "currency", cJSON_CreateString(lc));
+	emu_jset(pi, "customer", emu_jstr(cus));
+	set_str(pi, p, "description");
+	emu_p_metadata(pi, p);
+	if (tok != NULL) {
+		/* Stripe turns a test token into a fresh PaymentMethod each time */
+		emu_new_id(pmid, sizeof(pmid), "pm_", EMU_ID_RAND);
+		emu_jset(pi, "payment_method", cJSON_CreateString(pmid));
+	}
+	emu_jset(pi, "status", cJSON_CreateString(tok != NULL ? "requires_confirmation" :
+	    "requires_payment_method"));
+	emu_insert("payment_intent", pi);
+	emu_event(rq, "payment_intent.created", pi, NULL);
+	if (confirm && tok->code != NULL) {
+		pi_decline(rq, rs, pi, tok);
+		return;
+	}
+	if (confirm) {
+		emu_jset(pi, "amount_received", cJSON_CreateNumber((double)amount));
+		emu_jset(pi, "status", cJSON_CreateString("succeeded"));
+		emu_event(rq, "payment_intent.succeeded", pi, NULL);
+	}
+	emu_respond_obj(rq, rs, pi);
 }

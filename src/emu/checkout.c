@@ -475,11 +475,12 @@ static const char g_session_tpl[] = "{\"adaptive_pricing\":null,\"after_expirati
     "\"shipping_address_collection\":null,\"shipping_cost\":null,\"shipping_options\":[],"
     "\"status\":\"open\",\"submit_type\":null,\"subscription\":null,\"success_url\":null,"
     "\"total_details\":null,\"ui_mode\":\"hosted\",\"url\":null,\"wallet_options\":null}";
-static const char g_pi_tpl[] = "{\"amount\":0,\"amount_capturable\":0,"
+/* Shared with api_pi_create (api.c), so both kinds of payment intent look alike. */
+const char co_pi_tpl[] = "{\"amount\":0,\"amount_capturable\":0,"
     "\"amount_received\":0,\"capture_method\":\"automatic_async\","
     "\"confirmation_method\":\"automatic\",\"currency\":null,\"customer\":null,"
     "\"description\":null,\"last_payment_error\":null,\"latest_charge\":null,"
-    "\"metadata\":{},"
+    "\"metadata\":{},\"payment_method\":null,"
     "\"payment_method_types\":[\"card\"],\"receipt_email\":null,"
     "\"status\":\"succeeded\"}";
 static const char g_details_tpl[] = "{\"address\":null,\"business_name\":null,"
@@ -734,7 +735,7 @@ pi_new(const cJSON *s, enum co_pay how)
 {
 	int64_t total = emu_jgeti(s, "amount_total", 0);
 	const cJSON *pid = emu_jget(s, "_payment_intent_data");
-	cJSON *pi = emu_new_obj("pi_", "payment_intent", EMU_ID_RAND, g_pi_tpl), *types;
+	cJSON *pi = emu_new_obj("pi_", "payment_intent", EMU_ID_RAND, co_pi_tpl), *types;
 
 	emu_jset(pi, "amount", cJSON_CreateNumber((double)total));
 	emu_jset(pi, "currency", cJSON_CreateString(emu_jgets(s, "currency")));

@@ -127,6 +127,7 @@ void api_promos_create(struct emu_req *, struct emu_resp *, const char *);
 void api_promos_list(struct emu_req *, struct emu_resp *, const char *);
 void api_promos_update(struct emu_req *, struct emu_resp *, const char *);
 void api_events_list(struct emu_req *, struct emu_resp *, const char *);
+void api_pi_create(struct emu_req *, struct emu_resp *, const char *);
 
 /* checkout.c */
 void co_create(struct emu_req *, struct emu_resp *, const char *);
@@ -138,6 +139,7 @@ int co_discount_check(const cJSON *coupon, const cJSON *promo, const cJSON *sess
 void co_set_discount(cJSON *session, const cJSON *coupon, const cJSON *promo);
 void emu_money(char *buf, size_t n, int64_t amount, const char *currency);
 void co_expire_session(struct emu_req *rq, cJSON *session);
+extern const char co_pi_tpl[];      /* a payment intent's fields in Stripe's order */
 
 /* page.c */
 void page_pay(struct emu_req *rq, struct emu_resp *rs, const char *rest);

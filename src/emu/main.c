@@ -77,6 +77,7 @@ static const struct route g_routes[] = {
 	{"POST", "/v1/checkout/sessions/*/expire", co_expire, NULL},
 	{"GET", "/v1/events", api_events_list, NULL},
 	{"GET", "/v1/events/*", NULL, "event"},
+	{"POST", "/v1/payment_intents", api_pi_create, NULL},
 	{"GET", "/v1/payment_intents/*", NULL, "payment_intent"},
 	{NULL, NULL, NULL, NULL}
 };
@@ -557,7 +558,9 @@ api_run(const struct conn *cn, struct emu_req *rq, struct emu_resp *rs, int *rep
 			r->fn(rq, rs, arg[0] ? arg : NULL);
 		else
 			emu_get(rq, rs, r->get_type, arg);
-		if (keyed && rs->status < 400)
+		/* a validation failure may be fixed and retried under its key; a card
+		 * decline (402) is a payment attempt that happened, so Stripe keeps it */
+		if (keyed && (rs->status < 400 || rs->status == 402))
 			idem_save(rq, hash, rs);
 	} else if (*replayed < 0)
 		*replayed = 0;
