@@ -111,6 +111,13 @@ until req GET /api/products && jqt 'any(.products[]; .name == "Birch spoon")' ||
 done
 check "products: a product.updated webhook refreshes the catalogue at once" \
     'jqt "any(.products[]; .name == \"Birch spoon\")"'
+curl -s -u "$STRIPE_SECRET_KEY:" "$EMU_URL/v1/products/prod_demo_spoon" -d active=false > /dev/null
+i=0
+until req GET /api/products && jqt 'all(.products[]; .id != "prod_demo_spoon")' || [ $i -gt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "products: a product made inactive disappears from the shop at once" \
+    'jqt "(.products | length) == 7 and all(.products[]; .id != \"prod_demo_spoon\")"'
 
 # emu METHOD PATH [curl args…]: the emulator's API and control endpoint, as the shop's key.
 emu() {
