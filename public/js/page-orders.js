@@ -14,7 +14,7 @@ function renderPending() {
   pendingList.hidden = pending.length === 0;
   pendingList.replaceChildren(...(pending.length === 0 ? [] : [
     el('h2', {}, t('pending.heading')),
-    ...pending.map((p) => el('article', { class: `card pending pending-${p.status}`, dataset: { test: 'pending-payment' } },
+    ...pending.map((p) => el('article', { class: `card pending-payment pending-payment-${p.status}`, dataset: { test: 'pending-payment' } },
       el('p', {}, el('strong', {}, money(p.total, p.currency || 'sek')), ' · ', formatDate(p.created)),
       el('p', { class: `status status-${p.status}` }, t(`pending.${p.status}`)))),
   ]));

@@ -31,6 +31,8 @@ async function confirm(attempt) {
     return;
   }
   const code = r.error && r.error.code;
+  // The shopper has paid by a method that confirms later: the cart's work is done.
+  if (code === 'payment_processing') clearCart();
   if (code === 'payment_not_confirmed' && attempt < RETRIES) {
     setTimeout(() => confirm(attempt + 1), PAUSE_MS);
     return;

@@ -381,3 +381,68 @@ test('the cart copes with being logged out, a code that does not apply, an item 
   await context.close();
   assert.deepEqual(problems, [], 'no script errors and nothing refused by the Content-Security-Policy');
 });
+
+test('a bank transfer that confirms later: the shopper is told it is processing, then sees the order', { timeout: 120000 }, async (t) => {
+  const user = { name: 'Cilla Banksson', email: `cilla.${Date.now()}@example.com`, password: 'vinbär-2025' };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  const page = await newPage(context);
+  let sessionId;
+
+  await t.test('she registers, fills the cart and pays by bank transfer', async () => {
+    await page.goto(`${base}/register.html`);
+    await page.fill('#name', user.name);
+    await page.fill('#email', user.email);
+    await page.fill('#password', user.password);
+    await page.click('#submit');
+    await page.waitForURL(/index\.html/);
+    await page.locator('[data-test=add-to-cart]').nth(3).click();
+    await page.goto(`${base}/cart.html`);
+    await page.click('#checkout');
+    await page.waitForURL((u) => !u.toString().startsWith(base), { timeout: 30000 });
+    await page.check('#methodBank');
+    await page.fill('#bankAccount', '000123456789');
+    await page.fill('#billingName', user.name);
+    await page.click('#submit');
+    await page.waitForURL(/success\.html\?session_id=cs_/, { timeout: 30000 });
+    sessionId = new URL(page.url()).searchParams.get('session_id');
+  });
+
+  await t.test('the success page says the payment is being processed, not that it is an order', async () => {
+    const notice = page.locator('#success-status .notice');
+    await notice.waitFor({ timeout: 20000 });
+    assert.match(await notice.textContent(), /being processed/i);
+    assert.equal(await page.locator('[data-test=order]').count(), 0);
+    await shot(page, '14-success-processing');
+  });
+
+  await t.test('"My orders" lists the payment as processing', async () => {
+    await page.goto(`${base}/orders.html`);
+    const pending = page.locator('[data-test=pending-payment]');
+    await pending.first().waitFor({ timeout: 20000 });
+    assert.match(await pending.first().textContent(), /being processed/i);
+    await shot(page, '15-orders-processing');
+  });
+
+  await t.test('once the bank confirms, the order is in "My orders"', async () => {
+    // The emulator's clock moves a minute on: the transfer settles and its webhook arrives.
+    const r = await fetch(`http://127.0.0.1:${EMU_PORT}/_emu/clock`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer sk_test_browser', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'advance=61',
+    });
+    assert.equal(r.status, 200);
+    let found = false;
+    for (let i = 0; i < 20 && !found; i++) {
+      await page.goto(`${base}/orders.html`);
+      await page.locator('[data-test=order], [data-test=pending-payment]').first().waitFor();
+      found = await page.locator(`[data-test=order][data-order-id="${sessionId}"]`).count() === 1;
+      if (!found) await new Promise((res) => setTimeout(res, 250));
+    }
+    assert.ok(found, 'the order appears once the payment is confirmed');
+    assert.equal(await page.locator('[data-test=pending-payment]').count(), 0);
+    await shot(page, '16-orders-confirmed');
+  });
+
+  await context.close();
+  assert.deepEqual(problems, [], 'no script errors and nothing refused by the Content-Security-Policy');
+});
