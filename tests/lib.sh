@@ -85,14 +85,23 @@ sign() {
 	echo "t=$t,v1=$mac"
 }
 
-# pay SESSION_URL CARD: submits the emulator's hosted payment form; prints the HTTP status
-# and the Location it redirects to.
-pay() {
+# pay_form SESSION_URL [FIELD=VALUE…]: submits the emulator's hosted payment form with the
+# shopper's e-mail and name and these fields; prints the HTTP status and where it redirects.
+pay_form() {
+	url=$1
+	shift
+	for field in "$@"; do
+		set -- "$@" --data-urlencode "$field"
+		shift
+	done
 	curl -s -o "$TMP/pay.html" -w '%{http_code} %{redirect_url}\n' \
-	    --data-urlencode "action=pay" --data-urlencode "email=shopper@example.com" \
-	    --data-urlencode "cardNumber=$2" \
-	    --data-urlencode "cardExpiry=12 / 34" --data-urlencode "cardCvc=123" \
-	    --data-urlencode "billingName=Test Shopper" "$1"
+	    --data-urlencode action=pay --data-urlencode email=shopper@example.com \
+	    --data-urlencode "billingName=Test Shopper" "$@" "$url"
+}
+
+# pay SESSION_URL CARD: pays by card (any future expiry, any CVC).
+pay() {
+	pay_form "$1" "cardNumber=$2" "cardExpiry=12 / 34" cardCvc=123
 }
 
 # jqt FILTER: true when FILTER holds for BODY (jq -e).

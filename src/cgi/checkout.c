@@ -131,20 +131,14 @@ checkout_price_cart(const struct config *cfg, struct cart *cart)
 static int
 checkout_has_orders(const struct config *cfg, const cJSON *user)
 {
-	char path[600];
-	cJSON *orders = NULL, *o;
-	const char *owner;
-	int found = 0;
+	cJSON *orders;
+	int found;
 
 	if (user == NULL)
 		return 0;
-	if (config_path(cfg, "orders.json", path, sizeof(path)) != SHOP_OK ||
-	    store_read(path, &orders) != SHOP_OK)
+	if (orders_of_user(cfg, json_str(user, "id"), &orders) != SHOP_OK)
 		return 1;
-	cJSON_ArrayForEach(o, orders)
-		if ((owner = json_str(o, "user")) != NULL &&
-		    strcmp(owner, json_str(user, "id")) == 0)
-			found = 1;
+	found = cJSON_GetArraySize(orders) > 0;
 	cJSON_Delete(orders);
 	return found;
 }
@@ -405,13 +399,8 @@ checkout_post(const struct config *cfg, const struct request *req)
 	/* A preview needs no login; a Checkout Session never exists without one. */
 	if (!preview && (user = users_require_login(cfg, req)) == NULL)
 		goto out;
-	if (preview && req->cookie != NULL) {
-		char uid[64];
-
-		if (session_check(cfg, req->cookie, time(NULL), uid, sizeof(uid), NULL) ==
-		    SHOP_OK)
-			users_find_id(cfg, uid, &user);
-	}
+	if (preview)
+		(void)users_current(cfg, req, &user);	/* logged out: user stays NULL */
 	memset(&promo, 0, sizeof(promo));
 	if (checkout_parse_items(root, &cart) != SHOP_OK ||
 	    checkout_price_cart(cfg, &cart) != SHOP_OK ||

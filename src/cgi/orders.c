@@ -2,27 +2,17 @@
  * and the payments Stripe has not confirmed yet (bank transfers still processing, or failed),
  * which are not orders but which the shopper should see. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "shop.h"
 
 static int
-orders_newest_first(const void *a, const void *b)
+orders_has(const cJSON *mine, const char *id)
 {
-	long long ta = json_int_or(*(cJSON *const *)a, "created", 0);
-	long long tb = json_int_or(*(cJSON *const *)b, "created", 0);
+	const cJSON *o;
 
-	return (ta < tb) - (ta > tb);
-}
-
-static int
-orders_has(const cJSON *const *mine, size_t n, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (json_str(mine[i], "id") != NULL && strcmp(json_str(mine[i], "id"), id) == 0)
+	cJSON_ArrayForEach(o, mine)
+		if (json_str(o, "id") != NULL && strcmp(json_str(o, "id"), id) == 0)
 			return 1;
 	return 0;
 }
@@ -31,7 +21,7 @@ orders_has(const cJSON *const *mine, size_t n, const char *id)
  * payment may still go through, "failed" once it cannot. Best effort: when Stripe cannot be
  * asked, the list is empty and the orders are still shown. */
 static cJSON *
-orders_pending(const struct config *cfg, const cJSON *user, const cJSON *const *mine, size_t n)
+orders_pending(const struct config *cfg, const cJSON *user, const cJSON *mine)
 {
 	struct buf q = { 0 };
 	struct stripe_result res = { 0 };
@@ -47,7 +37,7 @@ orders_pending(const struct config *cfg, const cJSON *user, const cJSON *const *
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(res.body, "data")) {
 		id = json_str(s, "id");
 		ps = json_str(s, "payment_status");
-		if (id == NULL || ps == NULL || strcmp(ps, "unpaid") != 0 || orders_has(mine, n, id))
+		if (id == NULL || ps == NULL || strcmp(ps, "unpaid") != 0 || orders_has(mine, id))
 			continue;
 		pi = cJSON_GetObjectItemCaseSensitive(s, "payment_intent");
 		pis = json_str(pi, "status");
@@ -71,40 +61,27 @@ out:
 static void
 orders_get(const struct config *cfg, const struct request *req)
 {
-	char path[600];
-	cJSON *user, *all = NULL, *o, *answer = NULL, *list, **mine = NULL;
-	const char *uid, *owner;
-	size_t n = 0, i;
+	cJSON *user, *mine = NULL, *o, *answer = NULL, *list;
 	enum shop_err e;
 
 	if ((user = users_require_login(cfg, req)) == NULL)
 		return;
-	uid = json_str(user, "id");
-	if ((e = config_path(cfg, "orders.json", path, sizeof(path))) != SHOP_OK ||
-	    (e = store_read(path, &all)) != SHOP_OK)
+	if ((e = orders_of_user(cfg, json_str(user, "id"), &mine)) != SHOP_OK)
 		goto fail;
 	e = SHOP_ERR_NOMEM;
-	if ((mine = calloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*mine))) == NULL)
-		goto fail;
-	cJSON_ArrayForEach(o, all)
-		if ((owner = json_str(o, "user")) != NULL && strcmp(owner, uid) == 0)
-			mine[n++] = o;
-	qsort(mine, n, sizeof(*mine), orders_newest_first);
 	if ((answer = cJSON_CreateObject()) == NULL ||
 	    (list = cJSON_AddArrayToObject(answer, "orders")) == NULL)
 		goto fail;
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(list, orders_public(mine[i]));
-	cJSON_AddItemToObject(answer, "pending", orders_pending(cfg, user,
-	    (const cJSON *const *)mine, n));
+	cJSON_ArrayForEach(o, mine)
+		cJSON_AddItemToArray(list, orders_public(o));
+	cJSON_AddItemToObject(answer, "pending", orders_pending(cfg, user, mine));
 	http_send_json(200, answer);
 	e = SHOP_OK;
 fail:
 	if (e != SHOP_OK)
 		http_send_failure(e);
 	cJSON_Delete(answer);
-	free(mine);
-	cJSON_Delete(all);
+	cJSON_Delete(mine);
 	cJSON_Delete(user);
 }
 

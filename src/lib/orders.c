@@ -1,6 +1,7 @@
 /* orders.c — fulfilment: the one idempotent function, keyed by Checkout Session id, that
  * turns a session Stripe calls paid into exactly one entry of data/orders.json. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shop.h"
@@ -176,4 +177,43 @@ orders_public(const cJSON *order)
 	for (i = 0; pub != NULL && i < sizeof(hidden) / sizeof(hidden[0]); i++)
 		cJSON_DeleteItemFromObjectCaseSensitive(pub, hidden[i]);
 	return pub;
+}
+
+static int
+orders_newest_first(const void *a, const void *b)
+{
+	long long ta = json_int_or(*(cJSON *const *)a, "created", 0);
+	long long tb = json_int_or(*(cJSON *const *)b, "created", 0);
+
+	return (ta < tb) - (ta > tb);
+}
+
+enum shop_err
+orders_of_user(const struct config *cfg, const char *user_id, cJSON **out)
+{
+	char path[600];
+	cJSON *all = NULL, *o, **mine = NULL;
+	const char *owner;
+	size_t n = 0, i;
+	enum shop_err e;
+
+	*out = NULL;
+	if ((e = config_path(cfg, "orders.json", path, sizeof(path))) != SHOP_OK ||
+	    (e = store_read(path, &all)) != SHOP_OK)
+		return e;
+	e = SHOP_ERR_NOMEM;
+	if ((mine = calloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*mine))) == NULL ||
+	    (*out = cJSON_CreateArray()) == NULL)
+		goto fail;
+	cJSON_ArrayForEach(o, all)
+		if ((owner = json_str(o, "user")) != NULL && strcmp(owner, user_id) == 0)
+			mine[n++] = o;
+	qsort(mine, n, sizeof(*mine), orders_newest_first);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(*out, cJSON_Duplicate(mine[i], 1));
+	e = SHOP_OK;
+fail:
+	free(mine);
+	cJSON_Delete(all);
+	return e;
 }

@@ -212,6 +212,9 @@ enum shop_err session_set_cookie(const struct config *, const cJSON *user);
 /* The logged-in user, a detached copy of its users.json entry (caller frees), or NULL. When
  * NULL the request has been answered (401, or 500 on a broken store). */
 cJSON *users_require_login(const struct config *, const struct request *);
+/* The logged-in user without answering anything: SHOP_ERR_AUTH when there is no valid
+ * cookie, SHOP_ERR_NOTFOUND when its user is gone or logged out. *out: caller frees. */
+enum shop_err users_current(const struct config *, const struct request *, cJSON **out);
 /* The public view of a user: {"email","name"}. Caller frees. */
 cJSON *users_public(const cJSON *user);
 /* Finds a user by e-mail ignoring case; detached copy or NULL. */
@@ -266,6 +269,8 @@ enum shop_err webhook_verify(const char *secret, const char *header, const char 
  * orders lock; session must carry expanded line_items. *order is the stored order (new or
  * the existing one; caller frees). SHOP_ERR_CONFLICT when Stripe does not call it paid. */
 enum shop_err orders_fulfil(const struct config *, const cJSON *session, cJSON **order);
+/* A user's orders, detached copies, newest first. Caller frees *out. */
+enum shop_err orders_of_user(const struct config *, const char *user_id, cJSON **out);
 /* The view of an order its owner sees (no internal ids of the user). Caller frees. */
 cJSON *orders_public(const cJSON *order);
 /* Retrieves a Checkout Session with its line items from Stripe. Caller frees res. */

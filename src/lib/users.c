@@ -46,36 +46,43 @@ users_find_email(const struct config *cfg, const char *email, cJSON **out)
 	return users_find(cfg, "email", email, 1, out);
 }
 
-cJSON *
-users_require_login(const struct config *cfg, const struct request *req)
+enum shop_err
+users_current(const struct config *cfg, const struct request *req, cJSON **out)
 {
 	char id[64];
-	cJSON *user = NULL;
 	time_t issued;
 	enum shop_err e;
 
-	if (session_check(cfg, req->cookie, time(NULL), id, sizeof(id), &issued) != SHOP_OK) {
-		http_send_error(401, "not_logged_in", NULL, "Please log in first.");
-		return NULL;
-	}
-	if ((e = users_find_id(cfg, id, &user)) == SHOP_ERR_NOTFOUND) {
-		/* A valid cookie for a user who no longer exists: log the browser out. */
-		session_set_cookie(cfg, NULL);
-		http_send_error(401, "not_logged_in", NULL, "Please log in first.");
-		return NULL;
-	}
-	if (e != SHOP_OK) {
-		http_send_failure(e);
-		return NULL;
-	}
+	*out = NULL;
+	if (session_check(cfg, req->cookie, time(NULL), id, sizeof(id), &issued) != SHOP_OK)
+		return SHOP_ERR_AUTH;
+	if ((e = users_find_id(cfg, id, out)) != SHOP_OK)
+		return e;
 	/* Logging out ends every session made before it. */
-	if ((long long)issued < json_int_or(user, "sessions_valid_after", 0)) {
-		cJSON_Delete(user);
-		session_set_cookie(cfg, NULL);
-		http_send_error(401, "not_logged_in", NULL, "Please log in first.");
-		return NULL;
+	if ((long long)issued < json_int_or(*out, "sessions_valid_after", 0)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return SHOP_ERR_NOTFOUND;
 	}
-	return user;
+	return SHOP_OK;
+}
+
+cJSON *
+users_require_login(const struct config *cfg, const struct request *req)
+{
+	cJSON *user;
+	enum shop_err e = users_current(cfg, req, &user);
+
+	if (e == SHOP_OK)
+		return user;
+	/* A signed cookie for a user who is gone or logged out: log the browser out. */
+	if (e == SHOP_ERR_NOTFOUND)
+		session_set_cookie(cfg, NULL);
+	if (e == SHOP_ERR_AUTH || e == SHOP_ERR_NOTFOUND)
+		http_send_error(401, "not_logged_in", NULL, "Please log in first.");
+	else
+		http_send_failure(e);
+	return NULL;
 }
 
 cJSON *
